@@ -1,0 +1,198 @@
+"""Plotly figures as pure functions of query results: title states the finding, subtitle gives
+n and the filter, "unknown" is always drawn, colours are colour-blind safe (Okabe–Ito)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .queries import Headline
+from .schema import humanise
+
+# Okabe–Ito, with grey reserved for "unknown".
+TYPE_COLOURS = {
+    "msp": "#0072B2",
+    "mssp": "#56B4E9",
+    "it_outsourcer": "#009E73",
+    "public_shared_it": "#8FD1BB",
+    "break_fix": "#E69F00",
+    "consultant_var": "#F0E442",
+    "software_vendor": "#D55E00",
+    "cloud_hosting": "#CC79A7",
+    "non_it_supplier": "#6B4C9A",
+    "unknown": "#999999",
+}
+FAMILY_COLOURS = {
+    "managed_it": "#0072B2",
+    "reactive_project": "#E69F00",
+    "product_platform": "#D55E00",
+    "non_it": "#6B4C9A",
+    "unknown": "#999999",
+}
+FONT = "Liberation Sans, Arial, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xanchor": "left"},
+        font={"family": FONT, "size": 13},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 90, "b": 40},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.18, "x": 0},
+    )
+    fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
+    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False)
+    return fig
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.0f}%"
+
+
+def labelled_vs_assessed(h: Headline) -> go.Figure:
+    """Of incidents labelled MSP, the share per assessed provider type with 95% intervals."""
+    rows = [t for t in h.labelled_by_type]
+    n = h.labelled.k
+    msp = h.labelled_share("msp")
+    title = (f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}) "
+             "involved a provider assessed as an MSP" if n else "No incident in view was labelled MSP")
+    y = [t.label for t in rows]
+    x = [t.share.share or 0 for t in rows]
+    err_plus = [(t.share.high - t.share.share) if t.share.share is not None else 0 for t in rows]
+    err_minus = [(t.share.share - t.share.low) if t.share.share is not None else 0 for t in rows]
+    fig = go.Figure(go.Bar(
+        x=x, y=y, orientation="h",
+        marker_color=[TYPE_COLOURS.get(t.code, "#999999") for t in rows],
+        error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#444", "thickness": 1.2},
+        text=[f"{t.share.k} ({_pct(t.share.share)})" for t in rows], textposition="outside",
+        customdata=[[t.share.k, t.share.n, _pct(t.share.low), _pct(t.share.high)] for t in rows],
+        hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%}),"
+                      " 95% CI %{customdata[2]}–%{customdata[3]}<extra></extra>",
+    ))
+    fig.update_yaxes(autorange="reversed", title="Provider assessed as")
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of incidents labelled MSP (95% CI)")
+    small = " Small sample: read with care." if 0 < n < 10 else ""
+    return _layout(fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460)
+
+
+def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
+    """Label term used by sources -> assessed provider type, counted in incidents."""
+    labels = [f"Called: {humanise(t)}" for t in flows["label_term"].unique()]
+    types = [f"Was: {humanise(t)}" for t in flows["provider_type"].unique()]
+    index = {name: i for i, name in enumerate(labels + types)}
+    colours = [TYPE_COLOURS.get(t, "#999999") for t in flows["provider_type"]]
+    fig = go.Figure(go.Sankey(
+        node={"label": labels + types, "pad": 12, "thickness": 14,
+              "color": ["#bbbbbb"] * len(labels)
+              + [TYPE_COLOURS.get(t, "#999999") for t in flows["provider_type"].unique()]},
+        link={"source": [index[f"Called: {humanise(t)}"] for t in flows["label_term"]],
+              "target": [index[f"Was: {humanise(t)}"] for t in flows["provider_type"]],
+              "value": flows["n"].tolist(),
+              "color": [c + "66" for c in colours]},
+    ))
+    msp = flows[flows["label_term"] == "msp"]
+    not_msp = int(msp[msp["provider_type"] != "msp"]["n"].sum())
+    title = (f"The MSP label went to {not_msp} incidents whose provider was not assessed as an MSP"
+             if len(msp) else "How sources labelled providers, and what the providers were")
+    return _layout(fig, title, f"Links count incidents (non-repost sources); n = {n} incidents; {filter_words}.", 560)
+
+
+def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
+    """Share of sources using 'MSP', by source type, split by whether the provider was managed IT."""
+    fig = go.Figure()
+    names = {"managed_it": "Provider assessed as managed IT", "not_managed_it": "Provider not managed IT"}
+    colours = {"managed_it": "#0072B2", "not_managed_it": "#E69F00"}
+    for group, part in df.groupby("provider_group", sort=True):
+        fig.add_bar(
+            y=[humanise(s) for s in part["source_type"]], x=part["share"], orientation="h",
+            name=names[group], marker_color=colours[group],
+            error_x={"type": "data", "array": part["high"] - part["share"],
+                     "arrayminus": part["share"] - part["low"], "thickness": 1.2},
+            customdata=part[["k", "n"]].to_numpy(),
+            hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} sources (%{x:.0%})<extra>"
+                          + names[group] + "</extra>",
+        )
+    other = df[df["provider_group"] == "not_managed_it"]
+    k, n = int(other["k"].sum()), int(other["n"].sum())
+    title = (f"{k} of {n} sources about non-managed-IT providers still called them MSPs"
+             if n else "Who applies the MSP label")
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of sources using the label 'MSP' (95% CI)")
+    fig.update_yaxes(title="Source type", autorange="reversed")
+    return _layout(fig, title, f"n = {int(df['n'].sum())} non-repost sources; {filter_words}.", 480)
+
+
+def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
+    """Incidents per year, stacked by assessed provider type."""
+    fig = go.Figure()
+    for code, colour in TYPE_COLOURS.items():
+        part = df[df["provider_type"] == code]
+        fig.add_bar(x=part["year"], y=part["n"], name=humanise(code), marker_color=colour,
+                    hovertemplate="%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>")
+    totals = df.groupby("year")["n"].sum()
+    peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
+    fig.update_layout(barmode="stack")
+    fig.update_xaxes(title="Year of attack", dtick=1)
+    fig.update_yaxes(title="Incidents")
+    return _layout(fig, f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
+                   f"n = {int(totals.sum())}; {filter_words}.")
+
+
+def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=df["year"], y=df["high"], mode="lines", line={"width": 0}, showlegend=False,
+                    hoverinfo="skip")
+    fig.add_scatter(x=df["year"], y=df["low"], mode="lines", line={"width": 0}, fill="tonexty",
+                    fillcolor="rgba(0,114,178,0.18)", name="95% CI", hoverinfo="skip")
+    fig.add_scatter(x=df["year"], y=df["share"], mode="lines+markers", name="Labelled MSP",
+                    line={"color": "#0072B2"}, customdata=df[["k", "n"]].to_numpy(),
+                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} (%{y:.0%})<extra></extra>")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="Share labelled MSP")
+    fig.update_xaxes(title="Year of attack", dtick=1)
+    k, n = int(df["k"].sum()), int(df["n"].sum())
+    return _layout(fig, f"{k} of {n} incidents were labelled MSP by at least one source",
+                   f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.")
+
+
+def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) -> go.Figure:
+    """Incidents per value of a dimension (sector, country, …), stacked by provider family."""
+    totals = df.groupby("value")["n"].sum().sort_values(ascending=False)
+    keep = list(totals.index[:top])
+    fig = go.Figure()
+    for fam, colour in FAMILY_COLOURS.items():
+        part = df[(df["provider_family"] == fam) & df["value"].isin(keep)]
+        fig.add_bar(y=[_label(v, what) for v in part["value"]], x=part["n"], orientation="h",
+                    name=humanise(fam), marker_color=colour,
+                    hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>")
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1],
+                     title=what.capitalize())
+    fig.update_xaxes(title="Incidents (an incident can count under several values)")
+    lead = f"{_label(totals.index[0], what)} leads with {int(totals.iloc[0])} incidents" if len(totals) else "No data"
+    shown = f" (top {top} of {len(totals)})" if len(totals) > top else ""
+    return _layout(fig, f"By {what}: {lead}", f"Stacked by provider family{shown}; {filter_words}.",
+                   max(360, 28 * min(top, len(totals)) + 160))
+
+
+def _label(value: str, what: str) -> str:
+    return value if what in ("country", "US state") else humanise(value)
+
+
+def alt_text(fig: go.Figure) -> str:
+    """A plain description of a figure from its own data, for screen readers and the table view."""
+    title = fig.layout.title.text or ""
+    parts = [title + "."]
+    for trace in fig.data:
+        if trace.type == "bar":
+            xs = [] if trace.x is None else list(trace.x)
+            ys = [] if trace.y is None else list(trace.y)
+            if trace.orientation == "h":
+                pairs = [f"{y}: {x:.0%}" if isinstance(x, float) and x <= 1 else f"{y}: {x}" for x, y in zip(xs, ys)]
+            else:
+                pairs = [f"{x}: {y}" for x, y in zip(xs, ys)]
+            if pairs:
+                parts.append(f"{trace.name or 'Values'} — " + "; ".join(pairs[:12]) + ("…" if len(pairs) > 12 else ""))
+        elif trace.type == "sankey":
+            parts.append(f"Sankey diagram with {len(trace.link.value)} links between labels and provider types.")
+    return " ".join(parts)

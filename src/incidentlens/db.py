@@ -1,0 +1,172 @@
+"""Load the curated CSVs into one in-process DuckDB database and run queries on it safely.
+
+One database per process; every query opens its own cursor, because a DuckDB connection
+refuses concurrent calls from several threads (Streamlit serves each session on its own thread).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .schema import Package, data_dir, load_package
+from .validate import Problem, validate
+
+
+class DataError(Exception):
+    """The data directory does not validate; `problems` says exactly where."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:20])
+        more = f"\n... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{len(problems)} problem(s) in the data:\n{shown}{more}")
+
+
+@dataclass
+class Database:
+    """A loaded dataset: the DuckDB connection, its descriptor and where it came from."""
+
+    con: duckdb.DuckDBPyConnection
+    package: Package
+    directory: Path
+
+    def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+        """Run one statement on a fresh cursor with bound parameters."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, list(params)).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: list | tuple = ()):
+        cur = self.con.cursor()
+        try:
+            row = cur.execute(sql, list(params)).fetchone()
+            return row[0] if row else None
+        finally:
+            cur.close()
+
+    @property
+    def version(self) -> str:
+        return self.package.version
+
+
+def _list(col: str) -> str:
+    return f"CASE WHEN {col} IS NULL OR {col} = '' THEN []::VARCHAR[] ELSE string_split({col}, ';') END AS {col}"
+
+
+INCIDENT_TYPES = {
+    "attack_date": "DATE",
+    "disclosed_date": "DATE",
+    "last_reviewed": "DATE",
+    "downstream_orgs_min": "BIGINT",
+    "downstream_orgs_max": "BIGINT",
+    "ransom_demand_usd": "DOUBLE",
+}
+
+
+def _select(pkg: Package, resource: str, types: dict[str, str], alias: str = "") -> str:
+    parts = []
+    for f in pkg.fields(resource):
+        col = f"{alias}{f.name}"
+        if f.is_list:
+            parts.append(_list(f.name))
+        elif f.name in types:
+            parts.append(f"CAST({col} AS {types[f.name]}) AS {f.name}")
+        elif f.type == "date":
+            parts.append(f"CAST({col} AS DATE) AS {f.name}")
+        else:
+            parts.append(f"coalesce({col}, '') AS {f.name}" if not f.required else col)
+    return ", ".join(parts)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, columns: list[str]) -> None:
+    # Every column as text first, named from the schema: typing happens in SQL below.
+    cols = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, columns = {cols}, "
+        "quote = '\"', escape = '\"', delim = ',', nullstr = '', auto_detect = false)",
+        [str(path)],
+    )
+
+
+def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> Database:
+    """Validate (unless `check=False`, for synthetic benchmark data) and load a data directory."""
+    base = data_dir(directory)
+    if check:
+        problems = validate(base)
+        if problems:
+            raise DataError(problems)
+    pkg = load_package(base)
+    con = duckdb.connect(":memory:", config={"threads": min(4, os.cpu_count() or 1)})
+    for res in pkg.resource_names():
+        path = base / pkg.resource(res)["path"]
+        if path.exists():
+            _read_csv(con, f"raw_{res}", path, pkg.columns(res))
+    con.execute("CREATE TABLE provider_types (provider_type VARCHAR, provider_family VARCHAR)")
+    con.executemany("INSERT INTO provider_types VALUES (?, ?)", list(pkg.type_family.items()))
+    con.execute(
+        f"CREATE TABLE sources AS SELECT {_select(pkg, 'sources', {})} FROM raw_sources"
+    )
+    con.execute("ALTER TABLE sources ADD COLUMN repost BOOLEAN")
+    con.execute("UPDATE sources SET repost = (is_repost = 'yes')")
+    con.execute(
+        f"""
+        CREATE TABLE incidents AS
+        WITH base AS (SELECT {_select(pkg, 'incidents', INCIDENT_TYPES)} FROM raw_incidents),
+        lab AS (
+            SELECT incident_id,
+                   count(*) AS source_count,
+                   count(DISTINCT url) FILTER (WHERE NOT repost) AS independent_sources,
+                   list_sort(list_distinct(list(label_term) FILTER (WHERE NOT repost))) AS label_terms,
+                   list_sort(list_distinct(list(source_type) FILTER (WHERE NOT repost AND label_term = 'msp')))
+                       AS msp_label_by
+            FROM sources GROUP BY incident_id
+        )
+        SELECT base.*, pt.provider_family,
+               year(base.attack_date) AS attack_year,
+               coalesce(lab.source_count, 0) AS source_count,
+               coalesce(lab.independent_sources, 0) AS independent_sources,
+               coalesce(lab.label_terms, []::VARCHAR[]) AS label_terms,
+               coalesce(len(lab.label_terms), 0) AS label_count,
+               coalesce(lab.msp_label_by, []::VARCHAR[]) AS msp_label_by,
+               coalesce(len(lab.msp_label_by), 0) > 0 AS labelled_msp
+        FROM base
+        LEFT JOIN provider_types pt USING (provider_type)
+        LEFT JOIN lab USING (incident_id)
+        ORDER BY base.attack_date, base.incident_id
+        """
+    )
+    if "raw_policy_actions" in _tables(con):
+        con.execute(
+            f"CREATE TABLE policy_actions AS SELECT {_select(pkg, 'policy_actions', {})} FROM raw_policy_actions"
+        )
+    for res in pkg.resource_names():
+        con.execute(f"DROP TABLE IF EXISTS raw_{res}")
+    # The dashboard never needs the file system again once the data is in.
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return Database(con, pkg, base)
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+_shared: dict[str, Database] = {}
+_lock = threading.Lock()
+
+
+def shared(directory: str | os.PathLike | None = None) -> Database:
+    """The process-wide database for a directory (the CLI and tests; the app caches its own)."""
+    key = str(data_dir(directory).resolve())
+    with _lock:
+        if key not in _shared:
+            _shared[key] = load(key)
+        return _shared[key]

@@ -1,0 +1,76 @@
+"""Takeaway sentences and citation text generated from the numbers, never hard-coded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .queries import Headline
+
+MANAGED = ("msp", "mssp", "it_outsourcer", "public_shared_it")
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.0f}%"
+
+
+def takeaways(h: Headline) -> list[str]:
+    """Three or four plain sentences for policy staff, each carrying its n."""
+    if h.n == 0:
+        return ["No incident matches this filter. Widen the filter to see figures."]
+    out = [
+        f"{h.labelled.k} of {h.n} incidents in view ({_pct(h.labelled.share)}) were called an "
+        "MSP attack by at least one original (non-repost) source."
+    ]
+    n_lab = h.labelled.k
+    if n_lab:
+        msp = h.labelled_share("msp")
+        managed = sum(t.share.k for t in h.labelled_by_type if t.code in MANAGED)
+        other = sorted((t for t in h.labelled_by_type if t.code not in MANAGED and t.share.k),
+                       key=lambda t: -t.share.k)
+        out.append(
+            f"Of those {n_lab}, {msp.k} ({msp.percent()}) involved a provider assessed as an MSP; "
+            f"{managed} ({_pct(managed / n_lab)}) were managed-IT providers of any kind (MSP, MSSP, "
+            "outsourcer or public shared IT)."
+        )
+        if other:
+            top = other[0]
+            out.append(
+                f"The largest other group behind the MSP label was {top.label.lower()} "
+                f"({top.share.k} of {n_lab}, {_pct(top.share.share)})."
+            )
+    unknown = next(t.share for t in h.by_type if t.code == "unknown")
+    out.append(
+        f"For {unknown.k} of {h.n} incidents ({_pct(unknown.share)}) the evidence does not establish "
+        "what kind of provider it was; they stay in every count as 'unknown'."
+    )
+    if h.labelled.k and h.labelled.k < 10:
+        out.append("Fewer than 10 labelled-MSP incidents are in view: the intervals are wide.")
+    return out
+
+
+def cite_number(h: Headline, code: str, permalink: str, today: dt.date | None = None) -> str:
+    """'Of N incidents publicly labelled MSP attacks in <filter>, K (P%, 95% CI a–b%) ...'"""
+    today = today or dt.date.today()
+    s = h.labelled_share(code)
+    what = {"msp": "an MSP", "unknown": "of unknown type"}.get(code, f"as {code.replace('_', ' ')}")
+    assessed = f"a provider assessed as {what}" if code != "unknown" else "a provider whose type is unknown"
+    if code == "msp":
+        assessed = "a provider assessed as an MSP"
+    ci = f"{_pct(s.share)}, 95% CI {_pct(s.low)}–{_pct(s.high)}" if s.share is not None else "n/a"
+    return (f"Of {h.labelled.k} incidents publicly labelled MSP attacks ({h.filter_words}), {s.k} ({ci}) "
+            f"involved {assessed}. Source: IncidentLens dataset v{h.version} ({today.isoformat()}), {permalink}.")
+
+
+def dataset_citation(version: str, released: str, today: dt.date | None = None) -> dict[str, str]:
+    today = today or dt.date.today()
+    year = released[:4] if released else str(today.year)
+    apa = (f"IncidentLens contributors ({year}). IncidentLens: IT-provider-route cyber incidents and "
+           f"how the provider was labelled (Version {version}) [Data set]. CC BY 4.0. "
+           f"Accessed {today.isoformat()}.")
+    bibtex = (
+        f"@misc{{incidentlens_{version.replace('.', '_')},\n"
+        f"  author = {{{{IncidentLens contributors}}}},\n"
+        f"  title = {{IncidentLens: IT-provider-route cyber incidents and how the provider was labelled}},\n"
+        f"  year = {{{year}}},\n  version = {{{version}}},\n  note = {{Data set, CC BY 4.0, accessed {today.isoformat()}}}\n}}"
+    )
+    return {"apa": apa, "bibtex": bibtex}

@@ -1,0 +1,240 @@
+"""Every number the dashboard, the command line and the brief show, as plain functions.
+
+Each takes a `Database` and a `Filters` and returns a DataFrame or a small dataclass; column
+names only ever come from the allow-lists below, and values are always bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from .db import Database
+from .filters import Filters
+from .schema import humanise
+from .stats import Share, share
+
+# dimension key -> (column, holds a list)
+DIMENSIONS: dict[str, tuple[str, bool]] = {
+    "ptype": ("provider_type", False),
+    "family": ("provider_family", False),
+    "sector": ("victim_sectors", True),
+    "country": ("countries", True),
+    "state": ("us_states", True),
+    "route": ("route", False),
+    "attack": ("attack_type", False),
+    "conf": ("type_confidence", False),
+    "label": ("label_terms", True),
+    "labelled_by": ("msp_label_by", True),
+}
+
+EXPLORER_COLUMNS = [
+    "incident_id", "title", "attack_date", "attack_date_precision", "countries", "us_states",
+    "victim_sectors", "provider_name", "provider_type", "provider_family", "type_confidence",
+    "route", "attack_type", "downstream_orgs_min", "downstream_orgs_max", "labelled_msp",
+    "label_terms", "msp_label_by", "source_count", "independent_sources",
+]
+
+
+def _filtered(f: Filters) -> tuple[str, list]:
+    where, params = f.where()
+    return f"SELECT * FROM incidents WHERE {where}", params
+
+
+def incidents(db: Database, f: Filters, columns: list[str] | None = None) -> pd.DataFrame:
+    """The incidents matching a filter, newest first."""
+    sql, params = _filtered(f)
+    df = db.query(f"{sql} ORDER BY attack_date DESC, incident_id", params)
+    return df[columns] if columns else df
+
+
+def count(db: Database, f: Filters) -> int:
+    where, params = f.where()
+    return int(db.scalar(f"SELECT count(*) FROM incidents WHERE {where}", params))
+
+
+@dataclass(frozen=True)
+class TypeShare:
+    code: str
+    label: str
+    share: Share
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The Overview's and `incidentlens stats`' figures for one filter."""
+
+    n: int
+    labelled: Share  # incidents labelled MSP by at least one non-repost source, of n
+    labelled_by_type: list[TypeShare]  # among labelled-MSP incidents, share per assessed type
+    by_type: list[TypeShare]  # all incidents in view, per assessed type
+    by_family: list[TypeShare]
+    filter_words: str
+    version: str
+
+    def labelled_share(self, code: str) -> Share:
+        return next(t.share for t in self.labelled_by_type if t.code == code)
+
+    def as_dict(self) -> dict:
+        def rows(items):
+            return [{"code": t.code, "label": t.label, **t.share.as_dict()} for t in items]
+
+        return {
+            "filter": self.filter_words,
+            "dataset_version": self.version,
+            "n_incidents": self.n,
+            "labelled_msp": self.labelled.as_dict(),
+            "labelled_msp_by_assessed_type": rows(self.labelled_by_type),
+            "by_provider_type": rows(self.by_type),
+            "by_provider_family": rows(self.by_family),
+        }
+
+
+def headline(db: Database, f: Filters) -> Headline:
+    """One grouped query gives every headline figure; shares are computed from its counts."""
+    where, params = f.where()
+    counts = db.query(
+        f"""SELECT provider_type, count(*) AS n, count(*) FILTER (WHERE labelled_msp) AS labelled
+            FROM incidents WHERE {where} GROUP BY provider_type""",
+        params,
+    )
+    by = {r.provider_type: (int(r.n), int(r.labelled)) for r in counts.itertuples()}
+    pkg = db.package
+    types = list(pkg.type_family)
+    n = sum(v[0] for v in by.values())
+    n_lab = sum(v[1] for v in by.values())
+    fam_counts: dict[str, int] = {}
+    for code, (cnt, _) in by.items():
+        fam = pkg.type_family.get(code, "unknown")
+        fam_counts[fam] = fam_counts.get(fam, 0) + cnt
+    return Headline(
+        n=n,
+        labelled=share(n_lab, n),
+        labelled_by_type=[TypeShare(c, humanise(c), share(by.get(c, (0, 0))[1], n_lab)) for c in types],
+        by_type=[TypeShare(c, humanise(c), share(by.get(c, (0, 0))[0], n)) for c in types],
+        by_family=[TypeShare(c, humanise(c), share(fam_counts.get(c, 0), n)) for c in pkg.families],
+        filter_words=f.describe(pkg),
+        version=pkg.version,
+    )
+
+
+def facet_counts(db: Database, f: Filters, key: str) -> dict[str, int]:
+    """How many incidents each value of a facet would give, under all the *other* filters."""
+    column, is_list = DIMENSIONS[key]
+    others = replace(f, **{key: ()}) if key in ("ptype", "family", "sector", "country", "state",
+                                                  "route", "attack", "conf", "labelled_by") else f
+    where, params = others.where()
+    value = f"unnest({column})" if is_list else column
+    df = db.query(
+        f"SELECT v, count(*) AS n FROM (SELECT {value} AS v FROM incidents WHERE {where}) GROUP BY v",
+        params,
+    )
+    return {str(r.v): int(r.n) for r in df.itertuples() if r.v is not None}
+
+
+def by_dimension(db: Database, f: Filters, key: str) -> pd.DataFrame:
+    """Incidents per value of a dimension and provider family (list columns are unnested)."""
+    column, is_list = DIMENSIONS[key]
+    where, params = f.where()
+    value = f"unnest({column})" if is_list else column
+    return db.query(
+        f"""SELECT v AS value, provider_family, count(*) AS n FROM
+            (SELECT {value} AS v, provider_family FROM incidents WHERE {where})
+            GROUP BY ALL ORDER BY value, provider_family""",
+        params,
+    )
+
+
+def by_year(db: Database, f: Filters) -> pd.DataFrame:
+    """Incidents per attack year and assessed provider type."""
+    where, params = f.where()
+    return db.query(
+        f"""SELECT attack_year AS year, provider_type, count(*) AS n FROM incidents WHERE {where}
+            GROUP BY ALL ORDER BY year, provider_type""",
+        params,
+    )
+
+
+def labelled_share_by_year(db: Database, f: Filters) -> pd.DataFrame:
+    """Per year: incidents, how many were labelled MSP, and that share with its interval."""
+    where, params = f.where()
+    df = db.query(
+        f"""SELECT attack_year AS year, count(*) AS n, count(*) FILTER (WHERE labelled_msp) AS k
+            FROM incidents WHERE {where} GROUP BY ALL ORDER BY year""",
+        params,
+    )
+    return _with_shares(df)
+
+
+def _with_shares(df: pd.DataFrame) -> pd.DataFrame:
+    shares = [share(int(k), int(n)) for k, n in zip(df["k"], df["n"])]
+    return df.assign(
+        share=[s.share for s in shares],
+        low=[s.low for s in shares],
+        high=[s.high for s in shares],
+        small_sample=[s.small_sample for s in shares],
+    )
+
+
+def label_flows(db: Database, f: Filters) -> pd.DataFrame:
+    """Sankey links: label term used (non-repost sources) -> assessed provider type, in incidents."""
+    sql, params = _filtered(f)
+    return db.query(
+        f"""WITH f AS ({sql})
+            SELECT s.label_term, f.provider_type, count(DISTINCT f.incident_id) AS n
+            FROM f JOIN sources s USING (incident_id) WHERE NOT s.repost
+            GROUP BY ALL ORDER BY n DESC, label_term, provider_type""",
+        params,
+    )
+
+
+def who_labels(db: Database, f: Filters) -> pd.DataFrame:
+    """Share of non-repost sources using the MSP label, by source type, for managed-IT
+    providers and for all others."""
+    sql, params = _filtered(f)
+    df = db.query(
+        f"""WITH f AS ({sql})
+            SELECT s.source_type,
+                   CASE WHEN f.provider_family = 'managed_it' THEN 'managed_it' ELSE 'not_managed_it' END
+                       AS provider_group,
+                   count(*) FILTER (WHERE s.label_term = 'msp') AS k, count(*) AS n
+            FROM f JOIN sources s USING (incident_id) WHERE NOT s.repost
+            GROUP BY ALL ORDER BY source_type, provider_group""",
+        params,
+    )
+    return _with_shares(df)
+
+
+def sources_for(db: Database, incident_id: str) -> pd.DataFrame:
+    return db.query(
+        "SELECT * FROM sources WHERE incident_id = ? ORDER BY published_date NULLS LAST, source_id",
+        [incident_id],
+    )
+
+
+def incident(db: Database, incident_id: str) -> dict | None:
+    df = db.query("SELECT * FROM incidents WHERE incident_id = ?", [incident_id])
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def sources_of(db: Database, f: Filters) -> pd.DataFrame:
+    """Every source row of the incidents matching a filter (for exports and bundles)."""
+    sql, params = _filtered(f)
+    return db.query(
+        f"SELECT s.* EXCLUDE (repost) FROM sources s WHERE s.incident_id IN (SELECT incident_id FROM ({sql}))"
+        " ORDER BY s.incident_id, s.source_id",
+        params,
+    )
+
+
+def year_bounds(db: Database) -> tuple[int, int]:
+    row = db.query("SELECT min(attack_year) AS lo, max(attack_year) AS hi FROM incidents")
+    lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
+    if pd.isna(lo):
+        return (2017, 2026)
+    return int(lo), int(hi)
+
+
+def policy_actions(db: Database) -> pd.DataFrame:
+    return db.query("SELECT * FROM policy_actions ORDER BY date, policy_id")

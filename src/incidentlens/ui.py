@@ -1,0 +1,178 @@
+"""Streamlit glue shared by every page: the cached database, the filter sidebar kept in the URL,
+plain-text rendering and the furniture around each chart."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from . import filters as flt
+from . import queries
+from .charts import alt_text
+from .db import DataError, Database, load
+from .schema import data_dir, humanise
+
+FILTER_KEYS = flt.ALL_KEYS
+LABELS = {
+    "ptype": "Provider assessed as", "family": "Provider family", "label": "Label used by a source",
+    "labelled_by": "Labelled MSP by (source type)", "sector": "Victim sector", "country": "Country",
+    "state": "US state", "route": "Route to victims", "attack": "Attack type", "conf": "Coding confidence",
+}
+
+
+@st.cache_resource(show_spinner="Loading the dataset…")
+def _database(directory: str) -> Database:
+    return load(directory)
+
+
+def database() -> Database:
+    """The process-wide database; a data problem stops the page with the validator's list."""
+    try:
+        return _database(str(data_dir()))
+    except DataError as exc:
+        st.error("The data files do not validate, so nothing is shown. Run `incidentlens validate`.")
+        st.text("\n".join(str(p) for p in exc.problems[:50]))
+        st.stop()
+
+
+def plain(text) -> str:
+    """Escape Markdown so free text (summaries, notes, sources) is shown literally."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def _url_params() -> dict:
+    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+
+
+def _set_widgets(f: flt.Filters, bounds: tuple[int, int]) -> None:
+    st.session_state["w_years"] = f.years and (max(bounds[0], f.years[0]), min(bounds[1], f.years[1])) or bounds
+    for key in flt.LIST_KEYS:
+        st.session_state[f"w_{key}"] = list(getattr(f, key))
+    st.session_state["w_q"] = f.q
+
+
+def _from_widgets(bounds: tuple[int, int]) -> flt.Filters:
+    ss = st.session_state
+    years = tuple(ss.get("w_years", bounds))
+    values = {key: tuple(sorted(ss.get(f"w_{key}", []))) for key in flt.LIST_KEYS}
+    return flt.Filters(years=None if years == tuple(bounds) else years, q=ss.get("w_q", "").strip()[:200], **values)
+
+
+def sidebar_filters(db: Database) -> flt.Filters:
+    """Draw the filter sidebar, keep it in sync with the URL, and return the active filters."""
+    bounds = queries.year_bounds(db)
+    raw = _url_params()
+    parsed = flt.parse(raw, db.package)
+    from_url = parsed.filters
+    if not any(k in raw for k in FILTER_KEYS) and "applied" in st.session_state:
+        from_url = st.session_state["applied"]  # a page switch drops the query string; keep the view
+    widgets_lost = any(f"w_{k}" not in st.session_state for k in FILTER_KEYS)  # page switch
+    if from_url != st.session_state.get("applied") or widgets_lost:
+        _set_widgets(from_url, bounds)
+    else:
+        # Re-assign so each page's widgets take the values over (widget ids differ per page).
+        for k in FILTER_KEYS:
+            st.session_state[f"w_{k}"] = st.session_state[f"w_{k}"]
+    current = _from_widgets(bounds)
+    pkg = db.package
+    allowed = flt.allowed_values(pkg)
+    with st.sidebar:
+        st.header("Filters")
+        if bounds[0] < bounds[1]:
+            st.slider("Years (attack date)", bounds[0], bounds[1], key="w_years")
+        st.text_input("Search titles, summaries, providers", key="w_q", max_chars=200)
+        for key in ("ptype", "family", "label", "labelled_by", "sector", "country", "state",
+                    "route", "attack", "conf"):
+            counts = queries.facet_counts(db, current, key)
+            if key in ("country", "state"):
+                options = sorted(set(counts) | set(st.session_state.get(f"w_{key}", [])))
+            else:
+                options = sorted(allowed[key], key=lambda v: (v == "unknown", humanise(v)))
+            if key == "label":
+                counts[flt.NOT_MSP] = queries.count(db, current.with_(label=(flt.NOT_MSP,)))
+            desc = _descriptions(pkg, key)
+            st.multiselect(
+                LABELS[key], options, key=f"w_{key}",
+                format_func=lambda v, c=counts: f"{_pretty(v)} ({c.get(v, 0)})",
+                help=desc,
+            )
+        if st.button("Reset all filters", width="stretch"):
+            _set_widgets(flt.Filters(), bounds)
+            st.session_state["applied"] = flt.Filters()
+            _write_url(flt.Filters())
+            st.rerun()
+    active = _from_widgets(bounds)
+    st.session_state["applied"] = active
+    _write_url(active)
+    for note in parsed.notes:
+        st.warning(f"Link problem: {note} The rest of the view is shown.", icon="⚠️")
+    return active
+
+
+def _pretty(value: str) -> str:
+    return "Not labelled MSP by any source" if value == flt.NOT_MSP else (
+        value if re.fullmatch(r"[A-Z]{2}", value) else humanise(value))
+
+
+def _descriptions(pkg, key: str) -> str | None:
+    where = flt.VOCAB_FIELDS.get(key)
+    vocab = pkg.families if key == "family" else (pkg.vocabulary(*where) if where else {})
+    if not vocab:
+        return None
+    return "\n".join(f"- **{humanise(k)}**: {v}" for k, v in vocab.items())
+
+
+def _write_url(f: flt.Filters) -> None:
+    """Write the canonical filter keys, leaving page-specific keys (id, sql, …) alone."""
+    wanted = f.to_params()
+    for key in FILTER_KEYS:
+        if key in st.query_params and key not in wanted:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value or len(st.query_params.get_all(key)) > 1:
+            st.query_params[key] = value
+
+
+def permalink(page: str = "", extra: dict | None = None) -> str:
+    """An absolute link to this view (page + filters), for copying and citing."""
+    f: flt.Filters = st.session_state.get("applied", flt.Filters())
+    params = {**f.to_params(), **(extra or {})}
+    base = _base_url()
+    query = urlencode(params)
+    return f"{base}/{page}" + (f"?{query}" if query else "")
+
+
+def _base_url() -> str:
+    try:
+        url = st.context.url or ""
+    except AttributeError:
+        url = ""
+    match = re.match(r"^(https?://[^/?#]+)", url)
+    return match.group(1) if match else "http://localhost:8501"
+
+
+def header(title: str, db: Database, f: flt.Filters, page: str) -> None:
+    """Page title, the filter in words, and the copyable link to this view."""
+    st.title(title)
+    st.markdown(f"**Showing:** {plain(f.describe(db.package))} · dataset v{plain(db.version)}")
+    with st.expander("Copy link to this view"):
+        st.code(permalink(page), language=None)
+
+
+def chart(fig: go.Figure, data: pd.DataFrame, key: str) -> None:
+    """A chart with its chart/table toggle, source line and generated description."""
+    view = st.segmented_control("View", ["Chart", "Table"], default="Chart", key=f"view_{key}",
+                                label_visibility="collapsed")
+    if view == "Table":
+        st.dataframe(data, hide_index=True, width="stretch")
+    else:
+        st.plotly_chart(fig, width="stretch", key=f"chart_{key}",
+                        config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
+    db = database()
+    st.caption(f"Source: IncidentLens dataset v{plain(db.version)} · {plain(alt_text(fig))}")

@@ -1,0 +1,278 @@
+"""Check the curated CSVs against `datapackage.json` and the cross-row rules.
+
+Per-cell checks (types, enums, patterns, required, unique, primary keys) are delegated to
+frictionless, the reference implementation of the Table Schema spec the descriptor is written
+in. Structure (encoding, quoting, ragged rows, header) and cross-row rules are checked here
+first, because they need exact line numbers and because frictionless cannot see them.
+Every problem is reported as `FILE:LINE:COLUMN: message`; nothing raises.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from frictionless import Resource, Schema
+
+from .schema import LIST_SEPARATOR, Package, data_dir, load_package
+
+MAX_CELL = 20_000
+# Bidi overrides and isolates can make text render differently from what it contains.
+BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass
+class Table:
+    """A CSV read for validation: its rows as dicts and the line each row starts on."""
+
+    name: str
+    header: list[str]
+    rows: list[dict[str, str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
+    """Validate every resource in the package; an empty list means valid."""
+    try:
+        pkg = load_package(directory)
+    except FileNotFoundError:
+        return [Problem("datapackage.json", 1, 1, "file not found")]
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError
+        return [Problem("datapackage.json", 1, 1, f"not valid JSON: {exc}")]
+    base = data_dir(directory)
+    today = today or dt.date.today()
+    problems: list[Problem] = []
+    tables: dict[str, Table] = {}
+    for name in pkg.resource_names():
+        res = pkg.resource(name)
+        table, found = _read(base / res["path"], res["path"], pkg.columns(name))
+        problems += found
+        if table is None:
+            continue
+        tables[name] = table
+        problems += _cells(base, res, table)
+        problems += _rules(pkg, name, table, today)
+    problems += _cross(tables)
+    return sorted(set(problems))
+
+
+def _read(path: Path, label: str, columns: list[str]) -> tuple[Table | None, list[Problem]]:
+    """Parse a CSV strictly; return None when it cannot be read at all."""
+    if not path.is_file():
+        return None, [Problem(label, 1, 1, "file not found")]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [Problem(label, line, col, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+    if text.startswith("\ufeff"):
+        return None, [Problem(label, 1, 1, "file starts with a byte-order mark; save as UTF-8 without BOM")]
+    if not text.strip():
+        return None, [Problem(label, 1, 1, "file is empty; expected a header row")]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    last = 0
+    try:
+        for record in reader:
+            records.append((last + 1, record))
+            last = reader.line_num
+    except csv.Error as exc:
+        return None, [Problem(label, last + 1, 1, f"malformed CSV: {exc}")]
+    problems: list[Problem] = []
+    header = records[0][1]
+    if header != columns:
+        problems += _header(label, header, columns)
+        return None, problems
+    table = Table(label, header)
+    for line, record in records[1:]:
+        if not any(cell.strip() for cell in record):
+            problems.append(Problem(label, line, 1, "blank row"))
+            continue
+        if len(record) != len(columns):
+            problems.append(
+                Problem(label, line, min(len(record), len(columns)) + 1,
+                        f"row has {len(record)} cells; the header has {len(columns)}")
+            )
+            continue
+        table.rows.append(dict(zip(columns, record)))
+        table.lines.append(line)
+    return table, problems
+
+
+def _header(label: str, header: list[str], columns: list[str]) -> list[Problem]:
+    out = []
+    for i, expected in enumerate(columns):
+        got = header[i] if i < len(header) else None
+        if got != expected:
+            what = "missing" if got is None else f"is '{got}'"
+            out.append(Problem(label, 1, i + 1, f"header column {i + 1} {what}; expected '{expected}'"))
+    for i in range(len(columns), len(header)):
+        out.append(Problem(label, 1, i + 1, f"unexpected extra header column '{header[i]}'"))
+    return out
+
+
+def _cells(base: Path, res: dict, table: Table) -> list[Problem]:
+    """Run frictionless over a structurally sound file and map its errors to lines."""
+    schema = Schema.from_descriptor(res["schema"])
+    resource = Resource(path=res["path"], basepath=str(base), schema=schema, format="csv",
+                        encoding="utf-8")
+    report = resource.validate()
+    col_of = {name: i + 1 for i, name in enumerate(table.header)}
+    # frictionless counts rows by position (header = 1); map positions to our start lines.
+    lines = {i + 2: line for i, line in enumerate(table.lines)}
+    out = []
+    for task in report.tasks:
+        for err in task.errors:
+            row = getattr(err, "row_number", None)
+            if err.type in {"extra-cell", "missing-cell", "blank-row"} or row not in lines:
+                continue
+            name = getattr(err, "field_name", "") or ""
+            cell = getattr(err, "cell", "")
+            out.append(Problem(table.name, lines[row], col_of.get(name, 1), _message(err.type, name, cell, err.note)))
+    return out
+
+
+def _message(kind: str, name: str, cell: str, note: str) -> str:
+    shown = cell if len(cell) <= 60 else cell[:57] + "..."
+    if kind == "type-error":
+        return f"{name}: '{shown}' is not a valid {note.removeprefix('type is ').strip(chr(34)).split('/')[0]}"
+    if kind in {"unique-error", "primary-key"}:
+        return f"{name or 'key'}: duplicate value '{shown}' ({note})"
+    if "enum" in note:
+        return f"{name}: '{shown}' is not an allowed value ({note})"
+    return f"{name}: '{shown}' breaks {note}"
+
+
+def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Problem]:
+    """Rules frictionless cannot express: list items, control characters, URLs, dates."""
+    fields = pkg.fields(name)
+    col_of = {f.name: i + 1 for i, f in enumerate(fields)}
+    out = []
+    for row, line in zip(table.rows, table.lines):
+        for f in fields:
+            value = row[f.name]
+            at = (table.name, line, col_of[f.name])
+            if len(value) > MAX_CELL:
+                out.append(Problem(*at, f"{f.name}: cell is {len(value)} characters; the limit is {MAX_CELL}"))
+            bad = _bad_char(value)
+            if bad:
+                out.append(Problem(*at, f"{f.name}: contains control or bidi character U+{ord(bad):04X}"))
+            if f.is_list and value:
+                out += _list_items(at, f, value)
+            if f.type == "date" and value and _date(value) and _date(value) > today:
+                out.append(Problem(*at, f"{f.name}: {value} is in the future"))
+            if f.name == "url" and value:
+                out += _url(at, value)
+        out += _row_rules(name, row, line, col_of, table.name)
+    return out
+
+
+def _bad_char(value: str) -> str | None:
+    for ch in value:
+        if ch in BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\n"):
+            return ch
+    return None
+
+
+def _list_items(at: tuple, f, value: str) -> list[Problem]:
+    out = []
+    items = value.split(LIST_SEPARATOR)
+    for item in items:
+        if item != item.strip() or not item:
+            out.append(Problem(*at, f"{f.name}: empty or padded item in '{value}' (separate with ';' and no spaces)"))
+        elif f.item_enum and item not in f.item_enum:
+            out.append(Problem(*at, f"{f.name}: '{item}' is not an allowed value"))
+        elif f.item_pattern and not re.fullmatch(f.item_pattern, item):
+            out.append(Problem(*at, f"{f.name}: '{item}' does not match {f.item_pattern}"))
+        elif f.item_pattern and "http" in f.item_pattern:
+            out += _url(at, item)
+    if len(set(items)) != len(items):
+        out.append(Problem(*at, f"{f.name}: repeated item in '{value}'"))
+    return out
+
+
+def _url(at: tuple, value: str) -> list[Problem]:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return [Problem(*at, f"url: '{value[:60]}' cannot be parsed")]
+    if parts.scheme not in {"http", "https"}:
+        return [Problem(*at, f"url: only http and https links are allowed, got '{value[:60]}'")]
+    if not parts.hostname or any(c.isspace() for c in value):
+        return [Problem(*at, f"url: '{value[:60]}' has no host or contains spaces")]
+    return []
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _row_rules(name: str, row: dict, line: int, col_of: dict, label: str) -> list[Problem]:
+    out = []
+    if name == "incidents":
+        lo, hi = _int(row["downstream_orgs_min"]), _int(row["downstream_orgs_max"])
+        if lo is not None and hi is not None and lo > hi:
+            out.append(Problem(label, line, col_of["downstream_orgs_min"],
+                               f"downstream_orgs_min ({lo}) is greater than downstream_orgs_max ({hi})"))
+        attack, disclosed = _date(row["attack_date"]), _date(row["disclosed_date"])
+        if attack and disclosed and disclosed < attack:
+            out.append(Problem(label, line, col_of["disclosed_date"],
+                               f"disclosed_date {disclosed} is before attack_date {attack}"))
+    return out
+
+
+def _cross(tables: dict[str, Table]) -> list[Problem]:
+    """Foreign keys, every incident sourced, no duplicate URL within an incident."""
+    inc, src = tables.get("incidents"), tables.get("sources")
+    if inc is None or src is None:
+        return []
+    out = []
+    ids = {row["incident_id"] for row in inc.rows}
+    col = {n: i + 1 for i, n in enumerate(src.header)}
+    seen: dict[tuple[str, str], int] = {}
+    sourced = set()
+    for row, line in zip(src.rows, src.lines):
+        iid = row["incident_id"]
+        if iid not in ids:
+            out.append(Problem(src.name, line, col["incident_id"], f"incident_id '{iid}' is not in incidents.csv"))
+        sourced.add(iid)
+        key = (iid, row["url"].strip())
+        if key in seen:
+            out.append(Problem(src.name, line, col["url"], f"url repeats line {seen[key]} for incident '{iid}'"))
+        else:
+            seen[key] = line
+        if not row["source_id"].startswith(iid + "#"):
+            out.append(Problem(src.name, line, col["source_id"], f"source_id should start with '{iid}#'"))
+    for row, line in zip(inc.rows, inc.lines):
+        if row["incident_id"] not in sourced:
+            out.append(Problem(inc.name, line, 1, f"incident '{row['incident_id']}' has no source in sources.csv"))
+    return out
