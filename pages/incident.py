@@ -1,7 +1,6 @@
 """Incident record: every field, the coding and its basis, every source with its label."""
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -27,14 +26,6 @@ if record is None:
         st.rerun()
     st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
     st.stop()
-
-
-def safe_link(url: str) -> str:
-    """Markdown for a link only when it is http(s) with a host; anything else as plain text."""
-    parts = urlsplit(url)
-    if parts.scheme in ("http", "https") and parts.hostname:
-        return f"[{ui.plain(parts.hostname)}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
-    return ui.plain(url)
 
 
 def text(value) -> str:
@@ -81,7 +72,7 @@ for s in src.itertuples():
     st.markdown(
         f"**{ui.plain(s.publisher)}** ({humanise(s.source_type)}, {date}{repost}) — called the provider "
         f"**{humanise(s.label_term)}**" + (f" (“{ui.plain(s.label_text)}”)" if s.label_text else "")
-        + f"  \n{ui.plain(s.supports)}  \n{safe_link(s.url)}"
+        + f"  \n{ui.plain(s.supports)}  \n{ui.safe_link(s.url)}"
     )
 
 st.subheader("Label timeline")

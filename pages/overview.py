@@ -28,16 +28,19 @@ st.subheader("What was behind the MSP label?")
 rows = [{"assessed type": t.label, "incidents": t.share.k, "of labelled MSP": t.share.n,
          "share": t.share.share, "95% CI low": t.share.low, "95% CI high": t.share.high,
          "small sample": t.share.small_sample} for t in h.labelled_by_type]
-ui.chart(charts.labelled_vs_assessed(h), pd.DataFrame(rows), "overview_key")
+ui.chart(charts.labelled_vs_assessed(h), pd.DataFrame(rows), "overview_key", "")
 
 st.subheader("Takeaways")
 for sentence in narrative.takeaways(h):
     st.markdown(f"- {ui.plain(sentence)}")
 
-with st.expander("Cite these numbers"):
+with st.expander("Cite these numbers (copy a sentence)", expanded=False):
     link = ui.permalink("")
-    for code in ("msp", "software_vendor", "unknown"):
-        st.code(narrative.cite_number(h, code, link), language=None, wrap_lines=True)
+    st.code(narrative.cite_labelled(h, link), language=None, wrap_lines=True)
+    for t in h.labelled_by_type:
+        if t.share.k or t.code in ("msp", "unknown"):
+            st.code(narrative.cite_type(h, t.code, link), language=None, wrap_lines=True)
+    st.caption("Cite the dataset itself from the Methodology page (APA and BibTeX).")
 
 st.caption(
     f"Dataset version {db.version}, released {db.package.created}. What this shows: publicly "

@@ -32,9 +32,10 @@ FAMILY_COLOURS = {
 FONT = "Liberation Sans, Arial, sans-serif"
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.Figure:
+def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.Figure:
+    """House style: finding as title, n and filter as subtitle, light grid, legend below."""
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xanchor": "left"},
+        title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xref": "paper", "xanchor": "left"},
         font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 10, "r": 10, "t": 90, "b": 40},
@@ -57,7 +58,7 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     msp = h.labelled_share("msp")
     title = (f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}) "
              "involved a provider assessed as an MSP" if n else "No incident in view was labelled MSP")
-    y = [t.label for t in rows]
+    y = [f"{t.label}: {t.share.k} ({_pct(t.share.share)})" for t in rows]
     x = [t.share.share or 0 for t in rows]
     err_plus = [(t.share.high - t.share.share) if t.share.share is not None else 0 for t in rows]
     err_minus = [(t.share.share - t.share.low) if t.share.share is not None else 0 for t in rows]
@@ -65,7 +66,6 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
         x=x, y=y, orientation="h",
         marker_color=[TYPE_COLOURS.get(t.code, "#999999") for t in rows],
         error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#444", "thickness": 1.2},
-        text=[f"{t.share.k} ({_pct(t.share.share)})" for t in rows], textposition="outside",
         customdata=[[t.share.k, t.share.n, _pct(t.share.low), _pct(t.share.high)] for t in rows],
         hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%}),"
                       " 95% CI %{customdata[2]}–%{customdata[3]}<extra></extra>",
@@ -73,7 +73,7 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     fig.update_yaxes(autorange="reversed", title="Provider assessed as")
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of incidents labelled MSP (95% CI)")
     small = " Small sample: read with care." if 0 < n < 10 else ""
-    return _layout(fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460)
+    return finish(fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460)
 
 
 def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
@@ -95,7 +95,7 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
     not_msp = int(msp[msp["provider_type"] != "msp"]["n"].sum())
     title = (f"The MSP label went to {not_msp} incidents whose provider was not assessed as an MSP"
              if len(msp) else "How sources labelled providers, and what the providers were")
-    return _layout(fig, title, f"Links count incidents (non-repost sources); n = {n} incidents; {filter_words}.", 560)
+    return finish(fig, title, f"Links count incidents (non-repost sources); n = {n} incidents; {filter_words}.", 560)
 
 
 def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
@@ -120,7 +120,7 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of sources using the label 'MSP' (95% CI)")
     fig.update_yaxes(title="Source type", autorange="reversed")
-    return _layout(fig, title, f"n = {int(df['n'].sum())} non-repost sources; {filter_words}.", 480)
+    return finish(fig, title, f"n = {int(df['n'].sum())} non-repost sources; {filter_words}.", 480)
 
 
 def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
@@ -135,7 +135,7 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title="Year of attack", dtick=1)
     fig.update_yaxes(title="Incidents")
-    return _layout(fig, f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
+    return finish(fig, f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
                    f"n = {int(totals.sum())}; {filter_words}.")
 
 
@@ -151,7 +151,7 @@ def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="Share labelled MSP")
     fig.update_xaxes(title="Year of attack", dtick=1)
     k, n = int(df["k"].sum()), int(df["n"].sum())
-    return _layout(fig, f"{k} of {n} incidents were labelled MSP by at least one source",
+    return finish(fig, f"{k} of {n} incidents were labelled MSP by at least one source",
                    f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.")
 
 
@@ -171,7 +171,7 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
     fig.update_xaxes(title="Incidents (an incident can count under several values)")
     lead = f"{_label(totals.index[0], what)} leads with {int(totals.iloc[0])} incidents" if len(totals) else "No data"
     shown = f" (top {top} of {len(totals)})" if len(totals) > top else ""
-    return _layout(fig, f"By {what}: {lead}", f"Stacked by provider family{shown}; {filter_words}.",
+    return finish(fig, f"By {what}: {lead}", f"Stacked by provider family{shown}; {filter_words}.",
                    max(360, 28 * min(top, len(totals)) + 160))
 
 

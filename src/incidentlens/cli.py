@@ -60,7 +60,10 @@ def cmd_stats(args) -> int:
     from . import queries
 
     db = _db(args)
-    h = queries.headline(db, _filters(args))
+    f = _filters(args)
+    if args.compare:
+        return cmd_compare(args, db, f)
+    h = queries.headline(db, f)
     if args.json:
         print(json.dumps(h.as_dict(), indent=2))
         return 0
@@ -77,13 +80,58 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def _permalink(args, f: flt.Filters, page: str = "") -> str:
+    query = f.to_query_string()
+    return f"{args.base_url.rstrip('/')}/{page}" + (f"?{query}" if query else "")
+
+
+def _write(path: str, data: bytes) -> int:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        print(f"cannot write {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {path} ({len(data):,} bytes)", file=sys.stderr)
+    return 0
+
+
 def cmd_export(args) -> int:
-    from . import exports
+    from . import bundle, exports
 
     db = _db(args)
-    data = exports.to_bytes(db, _filters(args), args.format)
-    Path(args.out).write_bytes(data)
-    print(f"wrote {args.out} ({len(data):,} bytes)", file=sys.stderr)
+    f = _filters(args)
+    if args.format == "bundle":
+        return _write(args.out, bundle.build(db, f, _permalink(args, f, "explorer")))
+    return _write(args.out, exports.to_bytes(db, f, args.format))
+
+
+def cmd_brief(args) -> int:
+    from . import brief
+
+    db = _db(args)
+    f = _filters(args)
+    b = brief.build(db, f, _permalink(args, f), with_charts=not args.no_charts)
+    if b.chart_note:
+        print(f"note: {b.chart_note}", file=sys.stderr)
+    return _write(args.out, brief.render(b, args.format))
+
+
+def cmd_compare(args, db, f: flt.Filters) -> int:
+    from . import compare
+
+    pkg = db.package
+    a, b = (compare.parse_slice(s, pkg) for s in args.compare)
+    for note in a.notes + b.notes:
+        print(f"note: {note}", file=sys.stderr)
+    code = args.share_of
+    if code not in pkg.type_family:
+        print(f"--share-of must be one of: {', '.join(pkg.type_family)}", file=sys.stderr)
+        return 2
+    c = compare.compare(db, f, a.filters, b.filters, code)
+    if args.json:
+        print(json.dumps({"dataset_version": db.version, **c.as_dict()}, indent=2))
+    else:
+        print(f"A: {c.a_words}\nB: {c.b_words}\n{c.sentence()}")
     return 0
 
 
@@ -99,6 +147,8 @@ def cmd_serve(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="incidentlens", description=__doc__.splitlines()[0])
     p.add_argument("--data", help="data directory (default: $INCIDENTLENS_DATA or the repo's data/)")
+    p.add_argument("--base-url", default="http://localhost:8501",
+                   help="where the dashboard is served, for permalinks in exports and briefs")
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="check the data files; exit 1 listing every problem")
@@ -106,14 +156,26 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stats", help="headline numbers for a filter")
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--compare", nargs=2, metavar=("SLICE_A", "SLICE_B"),
+                   help="compare two slices written like URL filters, e.g. "
+                        "'labelled_by=trade_press' 'labelled_by=mainstream_media'")
+    s.add_argument("--share-of", default="msp", metavar="PROVIDER_TYPE",
+                   help="with --compare: the provider type whose share is compared (default msp)")
     _add_filters(s)
     s.set_defaults(func=cmd_stats)
 
     e = sub.add_parser("export", help="write every incident matching a filter")
-    e.add_argument("--format", required=True, choices=["csv", "json", "parquet", "xlsx"])
+    e.add_argument("--format", required=True, choices=["csv", "json", "parquet", "xlsx", "bundle"])
     e.add_argument("--out", required=True, help="output file")
     _add_filters(e)
     e.set_defaults(func=cmd_export)
+
+    b = sub.add_parser("brief", help="a 2-4 page brief for a filter, as PDF or Word")
+    b.add_argument("--format", required=True, choices=["pdf", "docx"])
+    b.add_argument("--out", required=True, help="output file")
+    b.add_argument("--no-charts", action="store_true", help="skip chart images (no chromium needed)")
+    _add_filters(b)
+    b.set_defaults(func=cmd_brief)
 
     r = sub.add_parser("serve", help="start the dashboard")
     r.add_argument("--port", type=int, default=8501)
@@ -124,8 +186,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    # --data may also come after the subcommand's own options
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
 
 
 if __name__ == "__main__":

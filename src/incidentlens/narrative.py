@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .queries import Headline
+from .schema import humanise
 
 MANAGED = ("msp", "mssp", "it_outsourcer", "public_shared_it")
 
@@ -48,17 +49,31 @@ def takeaways(h: Headline) -> list[str]:
     return out
 
 
-def cite_number(h: Headline, code: str, permalink: str, today: dt.date | None = None) -> str:
-    """'Of N incidents publicly labelled MSP attacks in <filter>, K (P%, 95% CI a–b%) ...'"""
+def _source(h: Headline, permalink: str, today: dt.date | None) -> str:
     today = today or dt.date.today()
+    return f"Source: IncidentLens dataset v{h.version} (accessed {today.isoformat()}), {permalink}."
+
+
+def _ci(share) -> str:
+    if share.share is None:
+        return "n/a"
+    return f"{_pct(share.share)}, 95% CI {_pct(share.low)}–{_pct(share.high)}"
+
+
+def cite_labelled(h: Headline, permalink: str, today: dt.date | None = None) -> str:
+    """A copyable sentence for the labelled-MSP headline figure."""
+    return (f"Of {h.n} incidents ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) were publicly "
+            f"labelled MSP attacks by at least one original source. {_source(h, permalink, today)}")
+
+
+def cite_type(h: Headline, code: str, permalink: str, today: dt.date | None = None) -> str:
+    """'Of N incidents publicly labelled MSP attacks in <filter>, K (P%, 95% CI a–b%) involved …'"""
     s = h.labelled_share(code)
-    what = {"msp": "an MSP", "unknown": "of unknown type"}.get(code, f"as {code.replace('_', ' ')}")
-    assessed = f"a provider assessed as {what}" if code != "unknown" else "a provider whose type is unknown"
-    if code == "msp":
-        assessed = "a provider assessed as an MSP"
-    ci = f"{_pct(s.share)}, 95% CI {_pct(s.low)}–{_pct(s.high)}" if s.share is not None else "n/a"
-    return (f"Of {h.labelled.k} incidents publicly labelled MSP attacks ({h.filter_words}), {s.k} ({ci}) "
-            f"involved {assessed}. Source: IncidentLens dataset v{h.version} ({today.isoformat()}), {permalink}.")
+    what = "an MSP" if code == "msp" else ("a provider of unknown type" if code == "unknown"
+                                            else humanise(code).lower())
+    subject = "a provider whose type is unknown" if code == "unknown" else f"a provider assessed as {what}"
+    return (f"Of {h.labelled.k} incidents publicly labelled MSP attacks ({h.filter_words}), {s.k} "
+            f"({_ci(s)}) involved {subject}. {_source(h, permalink, today)}")
 
 
 def dataset_citation(version: str, released: str, today: dt.date | None = None) -> dict[str, str]:
@@ -70,7 +85,8 @@ def dataset_citation(version: str, released: str, today: dt.date | None = None) 
     bibtex = (
         f"@misc{{incidentlens_{version.replace('.', '_')},\n"
         f"  author = {{{{IncidentLens contributors}}}},\n"
-        f"  title = {{IncidentLens: IT-provider-route cyber incidents and how the provider was labelled}},\n"
-        f"  year = {{{year}}},\n  version = {{{version}}},\n  note = {{Data set, CC BY 4.0, accessed {today.isoformat()}}}\n}}"
+        "  title = {IncidentLens: IT-provider-route cyber incidents and how the provider was labelled},\n"
+        f"  year = {{{year}}},\n  version = {{{version}}},\n"
+        f"  note = {{Data set, CC BY 4.0, accessed {today.isoformat()}}}\n}}"
     )
     return {"apa": apa, "bibtex": bibtex}

@@ -50,7 +50,8 @@ class Package:
 
     @property
     def created(self) -> str:
-        return self.raw.get("created", "")
+        """Release date (YYYY-MM-DD) from the descriptor's `created` datetime."""
+        return str(self.raw.get("created", ""))[:10]
 
     @property
     def title(self) -> str:

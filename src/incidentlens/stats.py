@@ -75,4 +75,6 @@ def difference(k1: int, n1: int, k2: int, n2: int) -> Difference:
         return Difference(a, b, None, None, None)
     low, high = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff", alpha=ALPHA)
     diff = k1 / n1 - k2 / n2
-    return Difference(a, b, diff, float(low), float(high)) if not math.isnan(low) else Difference(a, b, diff, None, None)
+    if math.isnan(low):
+        return Difference(a, b, diff, None, None)
+    return Difference(a, b, diff, float(low), float(high))

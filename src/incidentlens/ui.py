@@ -3,17 +3,18 @@ plain-text rendering and the furniture around each chart."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from . import filters as flt
-from . import queries
+from . import images, queries
 from .charts import alt_text
-from .db import DataError, Database, load
+from .db import Database, DataError, load
 from .schema import data_dir, humanise
 
 FILTER_KEYS = flt.ALL_KEYS
@@ -46,8 +47,17 @@ def plain(text) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", str(text)).replace("\n", "  \n")
 
 
+def safe_link(url: str) -> str:
+    """Markdown for a link only when it is http(s) with a host; anything else as plain text."""
+    parts = urlsplit(str(url))
+    if parts.scheme in ("http", "https") and parts.hostname and not any(c.isspace() for c in str(url)):
+        target = str(url).replace(">", "%3E").replace("<", "%3C")
+        return f"[{plain(parts.hostname)}](<{target}>)"
+    return plain(url)
+
+
 def _url_params() -> dict:
-    return {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def _set_widgets(f: flt.Filters, bounds: tuple[int, int]) -> None:
@@ -165,8 +175,18 @@ def header(title: str, db: Database, f: flt.Filters, page: str) -> None:
         st.code(permalink(page), language=None)
 
 
-def chart(fig: go.Figure, data: pd.DataFrame, key: str) -> None:
-    """A chart with its chart/table toggle, source line and generated description."""
+DEFINITIONS = ("MSP: managed service provider, an ongoing contract to manage a customer's IT with "
+               "privileged access (NIS2 art. 6(39)). Labelled MSP: at least one original source used the "
+               "term. Assessed type: coded from evidence of what the provider sold and did.")
+
+
+def source_line(page: str) -> str:
+    db = database()
+    return f"IncidentLens dataset v{db.version}, accessed {dt.date.today().isoformat()}, {permalink(page)}"
+
+
+def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
+    """A chart with its chart/table toggle, image downloads, source line and description."""
     view = st.segmented_control("View", ["Chart", "Table"], default="Chart", key=f"view_{key}",
                                 label_visibility="collapsed")
     if view == "Table":
@@ -174,5 +194,17 @@ def chart(fig: go.Figure, data: pd.DataFrame, key: str) -> None:
     else:
         st.plotly_chart(fig, width="stretch", key=f"chart_{key}",
                         config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
+    line = source_line(page)
+    st.caption(f"Source: {plain(line)}  \n{plain(alt_text(fig))}")
     db = database()
-    st.caption(f"Source: IncidentLens dataset v{plain(db.version)} · {plain(alt_text(fig))}")
+    if not images.available():
+        st.caption("Image downloads need chromium on the server (apt-get install chromium).")
+        return
+    for col, fmt in zip(st.columns([1, 1, 6])[:2], images.FORMATS):
+        col.download_button(
+            f"{fmt.upper()} image",
+            data=lambda fmt=fmt: images.render(images.with_furniture(fig, line, DEFINITIONS), fmt),
+            file_name=f"incidentlens-{db.version}-{key}.{fmt}", on_click="ignore", key=f"img_{key}_{fmt}",
+            mime="image/png" if fmt == "png" else "image/svg+xml",
+        )
+

@@ -1,0 +1,78 @@
+"""Compare two slices of the data: the share of one provider type in each, the difference, and
+Newcombe's 95% interval for it. Slices are written like URL filters (`labelled_by=government`)
+and apply on top of the active filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from urllib.parse import parse_qs
+
+from . import queries
+from .db import Database
+from .filters import Filters, parse
+from .schema import Package, humanise
+from .stats import Difference, difference
+
+MAX_SLICE = 500
+EUROPE = "AT,BE,CH,DE,DK,ES,FI,FR,GB,IE,IT,NL,NO,PL,SE"
+PRESETS: dict[str, tuple[str, str]] = {
+    "Labelled MSP by trade press vs by mainstream media": ("labelled_by=trade_press",
+                                                           "labelled_by=mainstream_media"),
+    "Labelled MSP vs never labelled MSP": ("label=msp", "label=not_msp"),
+    "Before vs after the Five Eyes MSP advisory (2017–2021 vs 2022–2025)": ("years=2017-2021",
+                                                                             "years=2022-2025"),
+    "US vs Europe": ("country=US", f"country={EUROPE}"),
+}
+
+
+@dataclass(frozen=True)
+class Slice:
+    text: str
+    filters: Filters
+    notes: tuple[str, ...]
+
+
+def parse_slice(text: str, package: Package) -> Slice:
+    """`labelled_by=government&years=2019-2021` -> the filters of that slice (never raises)."""
+    text = (text or "")[:MAX_SLICE]
+    parsed = parse(parse_qs(text, keep_blank_values=False), package)
+    return Slice(text, parsed.filters, parsed.notes)
+
+
+def combine(base: Filters, part: Filters) -> Filters:
+    """The base filters with every key the slice sets replaced by the slice's value."""
+    changes = {f.name: getattr(part, f.name) for f in fields(Filters) if getattr(part, f.name)}
+    return replace(base, **changes)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    code: str
+    a_words: str
+    b_words: str
+    result: Difference
+
+    def sentence(self) -> str:
+        a, b, r = self.result.a, self.result.b, self.result
+        what = humanise(self.code)
+        if r.diff is None:
+            return f"Cannot compare: one of the groups has no incidents ({a.n} vs {b.n})."
+        flag = " Small sample: read with care." if r.small_sample else ""
+        return (f"{what}: {a.k} of {a.n} ({a.percent()}) in A vs {b.k} of {b.n} ({b.percent()}) in B; "
+                f"difference {r.diff * 100:+.0f} points (95% CI {r.low * 100:+.0f} to {r.high * 100:+.0f})."
+                + flag)
+
+    def as_dict(self) -> dict:
+        return {"provider_type": self.code, "a": self.a_words, "b": self.b_words, **self.result.as_dict()}
+
+
+def compare(db: Database, base: Filters, a: Filters, b: Filters, code: str) -> Comparison:
+    """Share of incidents whose provider was assessed as `code`, in slice A and slice B."""
+    fa, fb = combine(base, a), combine(base, b)
+
+    def count(f: Filters) -> tuple[int, int]:
+        return queries.count(db, f.with_(ptype=(code,))), queries.count(db, f)
+
+    (ka, na), (kb, nb) = count(fa), count(fb)
+    pkg = db.package
+    return Comparison(code, fa.describe(pkg), fb.describe(pkg), difference(ka, na, kb, nb))

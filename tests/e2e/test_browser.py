@@ -1,0 +1,77 @@
+"""What only a browser shows: charts really drawn, downloads arriving whole, deep links, links."""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from incidentlens import queries
+from incidentlens.db import load
+from incidentlens.filters import Filters
+
+from .conftest import ROOT
+
+TIMEOUT = 30_000
+
+
+@pytest.fixture(scope="module")
+def db():
+    return load(ROOT / "data")
+
+
+def idle(page: Page) -> None:
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=TIMEOUT)
+
+
+def test_overview_chart_is_drawn_with_a_bar_per_type(page: Page, base_url, db):
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(f"{base_url}/")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT)
+    idle(page)
+    bars = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData[0].y.length")
+    assert bars == len(db.package.type_family)
+    title = page.locator(".js-plotly-plot .gtitle").first.text_content()
+    h = queries.headline(db, Filters())
+    assert f"Of {h.labelled.k} incidents" in title
+    assert failed == []
+
+
+def test_deep_link_restores_the_view(page: Page, base_url, db):
+    page.goto(f"{base_url}/attribution?sector=dental&years=2019-2023")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
+    idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Dental (", exact=False).first).to_be_visible()
+    f = Filters(years=(2019, 2023), sector=("dental",))
+    links = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData[0].link.value.length")
+    assert links == len(queries.label_flows(db, f))
+    assert "sector=dental" in page.url
+
+
+def test_explorer_download_has_every_filtered_row(page: Page, base_url, db):
+    page.goto(f"{base_url}/explorer?country=US")
+    page.get_by_role("button", name="Download CSV").wait_for(timeout=TIMEOUT)
+    idle(page)
+    with page.expect_download(timeout=TIMEOUT) as info:
+        page.get_by_role("button", name="Download CSV").click()
+    with open(info.value.path(), encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    expected = queries.incidents(db, Filters(country=("US",)))
+    assert len(rows) == len(expected) > 0
+    assert {r["incident_id"] for r in rows} == set(expected["incident_id"])
+    assert rows[0]["dataset_version"] == db.version
+
+
+def test_record_page_links_are_http_only(page: Page, base_url):
+    page.goto(f"{base_url}/incident?id=2019-08-texas-municipalities-tsm")
+    page.get_by_text("Sources (", exact=False).wait_for(timeout=TIMEOUT)
+    idle(page)
+    hrefs = page.locator("[data-testid='stMain'] a[href]").evaluate_all("els => els.map(e => e.href)")
+    external = [h for h in hrefs if urlsplit(h).hostname not in ("127.0.0.1", "localhost")]
+    assert len(external) >= 5
+    assert all(urlsplit(h).scheme in ("http", "https") for h in hrefs)
