@@ -135,6 +135,18 @@ def cmd_compare(args, db, f: flt.Filters) -> int:
     return 0
 
 
+def cmd_sql(args) -> int:
+    from . import sandbox
+
+    return sandbox.main_sql(args.sql, args.format, args.max_rows, _db(args))
+
+
+def cmd_synth(args) -> int:
+    from . import synth
+
+    return synth.main_synth(args.incidents, args.out)
+
+
 def cmd_serve(args) -> int:
     env = dict(os.environ)
     if args.data:
@@ -176,6 +188,17 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--no-charts", action="store_true", help="skip chart images (no chromium needed)")
     _add_filters(b)
     b.set_defaults(func=cmd_brief)
+
+    q = sub.add_parser("sql", help="one read-only SELECT over a sandboxed snapshot (exit 2 on refusal)")
+    q.add_argument("sql", help='e.g. "SELECT provider_type, count(*) FROM incidents GROUP BY 1"')
+    q.add_argument("--format", default="table", choices=["table", "csv", "json"])
+    q.add_argument("--max-rows", type=int, default=1000)
+    q.set_defaults(func=cmd_sql)
+
+    y = sub.add_parser("synth", help="write a clearly synthetic, schema-valid dataset for benchmarks")
+    y.add_argument("--incidents", type=int, required=True)
+    y.add_argument("--out", required=True, help="output directory")
+    y.set_defaults(func=cmd_synth)
 
     r = sub.add_parser("serve", help="start the dashboard")
     r.add_argument("--port", type=int, default=8501)
