@@ -26,6 +26,8 @@ st.dataframe(
 )
 
 st.subheader("Download every matching row")
+if df.empty:
+    st.info("No incident matches these filters, so the files below hold only their column headers.")
 st.caption(f"{len(df)} incidents · {ui.plain(f.describe(db.package))} · dataset v{db.version}. "
            "Each file carries the filter in words and the dataset version. CSV and Excel are made "
            "safe to open in spreadsheets.")

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,7 +37,7 @@ def flat(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         sample = out[col].dropna()
         first = sample.iloc[0] if len(sample) else None
-        if isinstance(first, (list, tuple)) or hasattr(first, "tolist") and not isinstance(first, str):
+        if isinstance(first, (list, tuple, np.ndarray)):
             out[col] = out[col].map(lambda v: ";".join(map(str, v)) if v is not None else "")
         elif pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = out[col].dt.strftime("%Y-%m-%d").fillna("")

@@ -119,7 +119,7 @@ class Filters:
     def describe(self, package: Package | None = None) -> str:
         """The filter as a phrase, e.g. 'dental incidents in US, 2019–2021, labelled MSP by ...'."""
         def names(values) -> str:
-            labels = [humanise(v) for v in values]
+            labels = [v if CODE.match(v) else humanise(v) for v in values]
             return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
         head = f"{names(self.sector).lower()} incidents" if self.sector else "incidents"

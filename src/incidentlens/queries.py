@@ -122,8 +122,7 @@ def headline(db: Database, f: Filters) -> Headline:
 def facet_counts(db: Database, f: Filters, key: str) -> dict[str, int]:
     """How many incidents each value of a facet would give, under all the *other* filters."""
     column, is_list = DIMENSIONS[key]
-    others = replace(f, **{key: ()}) if key in ("ptype", "family", "sector", "country", "state",
-                                                  "route", "attack", "conf", "labelled_by") else f
+    others = replace(f, **{key: ()})
     where, params = others.where()
     value = f"unnest({column})" if is_list else column
     df = db.query(

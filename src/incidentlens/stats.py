@@ -47,7 +47,10 @@ def share(k: int, n: int) -> Share:
     if n == 0:
         return Share(0, 0, None, None, None)
     low, high = proportion_confint(k, n, alpha=ALPHA, method="wilson")
-    return Share(k, n, k / n, float(max(0.0, low)), float(min(1.0, high)))
+    # The Wilson bounds are exactly 0 at k=0 and 1 at k=n; floating point says 1e-18 and 0.9999….
+    low = 0.0 if k == 0 else float(max(0.0, low))
+    high = 1.0 if k == n else float(min(1.0, high))
+    return Share(k, n, k / n, low, high)
 
 
 @dataclass(frozen=True)
@@ -77,4 +80,4 @@ def difference(k1: int, n1: int, k2: int, n2: int) -> Difference:
     diff = k1 / n1 - k2 / n2
     if math.isnan(low):
         return Difference(a, b, diff, None, None)
-    return Difference(a, b, diff, float(low), float(high))
+    return Difference(a, b, diff, max(-1.0, float(low)), min(1.0, float(high)))

@@ -35,7 +35,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        # Quoted cells may hold newlines; escape them so one problem is always one line.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.file}:{self.line}:{self.column}: {message}"
 
 
 @dataclass
@@ -46,6 +48,9 @@ class Table:
     header: list[str]
     rows: list[dict[str, str]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    record_lines: list[int] = field(default_factory=list)  # every data record, skipped ones too
+    skipped: set[int] = field(default_factory=set)  # lines of blank or ragged records
+    skipped_keys: set[str] = field(default_factory=set)  # first cells of ragged records
 
 
 def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
@@ -56,6 +61,9 @@ def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
         return [Problem("datapackage.json", 1, 1, "file not found")]
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         return [Problem("datapackage.json", 1, 1, f"not valid JSON: {exc}")]
+    shape = _descriptor_problem(pkg)
+    if shape:
+        return [Problem("datapackage.json", 1, 1, shape)]
     base = data_dir(directory)
     today = today or dt.date.today()
     problems: list[Problem] = []
@@ -71,6 +79,18 @@ def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
         problems += _rules(pkg, name, table, today)
     problems += _cross(tables)
     return sorted(set(problems))
+
+
+def _descriptor_problem(pkg: Package) -> str | None:
+    """A readable reason when the JSON is not a data package we can validate against."""
+    raw = pkg.raw
+    if not isinstance(raw, dict) or not isinstance(raw.get("resources"), list) or not raw["resources"]:
+        return "not a data package: expected an object with a non-empty 'resources' list"
+    for i, res in enumerate(raw["resources"]):
+        ok = isinstance(res, dict) and {"name", "path", "schema"} <= set(res)
+        if not ok or not isinstance(res["schema"], dict) or not isinstance(res["schema"].get("fields"), list):
+            return f"resource {i + 1} needs 'name', 'path' and a 'schema' with 'fields'"
+    return None
 
 
 def _read(path: Path, label: str, columns: list[str]) -> tuple[Table | None, list[Problem]]:
@@ -104,14 +124,18 @@ def _read(path: Path, label: str, columns: list[str]) -> tuple[Table | None, lis
         return None, problems
     table = Table(label, header)
     for line, record in records[1:]:
+        table.record_lines.append(line)
         if not any(cell.strip() for cell in record):
             problems.append(Problem(label, line, 1, "blank row"))
+            table.skipped.add(line)
             continue
         if len(record) != len(columns):
             problems.append(
                 Problem(label, line, min(len(record), len(columns)) + 1,
                         f"row has {len(record)} cells; the header has {len(columns)}")
             )
+            table.skipped.add(line)
+            table.skipped_keys.add(record[0])
             continue
         table.rows.append(dict(zip(columns, record)))
         table.lines.append(line)
@@ -132,13 +156,16 @@ def _header(label: str, header: list[str], columns: list[str]) -> list[Problem]:
 
 def _cells(base: Path, res: dict, table: Table) -> list[Problem]:
     """Run frictionless over a structurally sound file and map its errors to lines."""
-    schema = Schema.from_descriptor(res["schema"])
+    # Foreign keys are checked in _cross(); frictionless refuses them on a lone resource.
+    descriptor = {k: v for k, v in res["schema"].items() if k != "foreignKeys"}
+    schema = Schema.from_descriptor(descriptor)
     resource = Resource(path=res["path"], basepath=str(base), schema=schema, format="csv",
                         encoding="utf-8")
     report = resource.validate()
     col_of = {name: i + 1 for i, name in enumerate(table.header)}
-    # frictionless counts rows by position (header = 1); map positions to our start lines.
-    lines = {i + 2: line for i, line in enumerate(table.lines)}
+    # frictionless counts records by position (header = 1); map positions to start lines and
+    # leave out records already reported as blank or ragged.
+    lines = {i + 2: line for i, line in enumerate(table.record_lines) if line not in table.skipped}
     out = []
     for task in report.tasks:
         for err in task.errors:
@@ -178,8 +205,11 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
                 out.append(Problem(*at, f"{f.name}: contains control or bidi character U+{ord(bad):04X}"))
             if f.is_list and value:
                 out += _list_items(at, f, value)
-            if f.type == "date" and value and _date(value) and _date(value) > today:
-                out.append(Problem(*at, f"{f.name}: {value} is in the future"))
+            if f.type == "date" and value:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    out.append(Problem(*at, f"{f.name}: '{value[:40]}' is not a YYYY-MM-DD date"))
+                elif _date(value) and _date(value) > today:
+                    out.append(Problem(*at, f"{f.name}: {value} is in the future"))
             if f.name == "url" and value:
                 out += _url(at, value)
         out += _row_rules(name, row, line, col_of, table.name)
@@ -256,7 +286,7 @@ def _cross(tables: dict[str, Table]) -> list[Problem]:
     if inc is None or src is None:
         return []
     out = []
-    ids = {row["incident_id"] for row in inc.rows}
+    ids = {row["incident_id"] for row in inc.rows} | inc.skipped_keys
     col = {n: i + 1 for i, n in enumerate(src.header)}
     seen: dict[tuple[str, str], int] = {}
     sourced = set()

@@ -1,0 +1,255 @@
+"""Takeaway sentences and chart figures carry the numbers of the query they are drawn from.
+
+Sentences are checked against the Headline they were built from; chart data against the query
+results and, where it is cheap, against a plain-pandas count of the fixture CSVs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from incidentlens import charts, narrative, queries
+from incidentlens.filters import NOT_MSP, Filters
+from incidentlens.schema import humanise
+
+EMPTY = Filters(q="no such words")
+
+
+@pytest.fixture(scope="module")
+def raw(fixture_dir):
+    read = {"dtype": str, "keep_default_na": False}
+    inc = pd.read_csv(fixture_dir / "incidents.csv", **read)
+    src = pd.read_csv(fixture_dir / "sources.csv", **read)
+    pkg = json.loads((fixture_dir / "datapackage.json").read_text(encoding="utf-8"))
+    inc["family"] = inc["provider_type"].map(pkg["x-provider-type-family"])
+    originals = src[src["is_repost"] == "no"].merge(inc[["incident_id", "provider_type", "family"]],
+                                                    on="incident_id")
+    labelled = set(originals.loc[originals["label_term"] == "msp", "incident_id"])
+    return {"inc": inc, "originals": originals, "labelled": labelled,
+            "managed_types": {t for t, fam in pkg["x-provider-type-family"].items() if fam == "managed_it"}}
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def title(fig: go.Figure) -> str:
+    return fig.layout.title.text
+
+
+def subtitle(fig: go.Figure) -> str:
+    return fig.layout.title.subtitle.text
+
+
+# ---- takeaways ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f", [Filters(), Filters(years=(2019, 2021)), Filters(country=("US",))],
+                         ids=["all", "2019-2021", "US"])
+def test_takeaways_carry_the_headline_numbers(db, raw, f):
+    h = queries.headline(db, f)
+    lines = narrative.takeaways(h)
+    k, n = h.labelled.k, h.n
+    assert lines[0].startswith(f"{k} of {n} incidents in view ({pct(k / n)})")
+    msp = h.labelled_share("msp")
+    managed = sum(t.share.k for t in h.labelled_by_type if t.code in raw["managed_types"])
+    assert lines[1].startswith(f"Of those {k}, {msp.k} ({msp.percent()}) involved a provider assessed as an MSP")
+    assert f"{managed} ({pct(managed / k)}) were managed-IT providers" in lines[1]
+    others = [t for t in h.labelled_by_type if t.code not in raw["managed_types"] and t.share.k]
+    top = max(others, key=lambda t: t.share.k)  # max() keeps the first of equals, as a stable sort does
+    assert f"was {top.label.lower()} ({top.share.k} of {k}, {pct(top.share.k / k)})" in lines[2]
+    unknown = next(t.share for t in h.by_type if t.code == "unknown")
+    assert any(line.startswith(f"For {unknown.k} of {n} incidents ({pct(unknown.k / n)})") for line in lines)
+    assert ("Fewer than 10 labelled-MSP incidents" in lines[-1]) == (0 < k < 10)
+
+
+def test_takeaways_match_a_hand_count_of_the_fixture(db, raw):
+    lines = narrative.takeaways(queries.headline(db, Filters()))
+    # 5 of 9 labelled; of those, 1 MSP, 2 managed IT (MSP + outsourcer), and software vendors (2) lead the rest.
+    assert len(raw["labelled"]) == 5 and len(raw["inc"]) == 9
+    assert lines[0].startswith("5 of 9 incidents in view (56%)")
+    assert lines[1].startswith("Of those 5, 1 (")
+    assert "2 (40%) were managed-IT" in lines[1]
+    assert "software vendor (2 of 5, 40%)" in lines[2]
+
+
+def test_takeaways_without_labelled_incidents(db):
+    h = queries.headline(db, Filters(label=(NOT_MSP,)))
+    lines = narrative.takeaways(h)
+    assert h.n > 0 and h.labelled.k == 0
+    assert lines[0].startswith(f"0 of {h.n} incidents in view (0%)")
+    assert not any(line.startswith("Of those") or "Fewer than 10" in line for line in lines)
+
+
+def test_takeaways_for_an_empty_filter(db):
+    assert narrative.takeaways(queries.headline(db, EMPTY)) == [
+        "No incident matches this filter. Widen the filter to see figures."]
+
+
+def test_cite_labelled(db):
+    h = queries.headline(db, Filters(years=(2019, 2021)))
+    text = narrative.cite_labelled(h, "https://example.org/?years=2019-2021", today=dt.date(2026, 1, 2))
+    s = h.labelled
+    assert text.startswith(f"Of {h.n} incidents ({h.filter_words}), {s.k} "
+                           f"({pct(s.share)}, 95% CI {pct(s.low)}–{pct(s.high)}) were publicly labelled MSP")
+    assert text.endswith(f"IncidentLens dataset v{h.version} (accessed 2026-01-02), "
+                         "https://example.org/?years=2019-2021.")
+
+
+@pytest.mark.parametrize(("code", "subject"), [("msp", "a provider assessed as an MSP"),
+                                                ("software_vendor", "a provider assessed as software vendor"),
+                                                ("unknown", "a provider whose type is unknown")])
+def test_cite_type(db, code, subject):
+    h = queries.headline(db, Filters())
+    s = h.labelled_share(code)
+    text = narrative.cite_type(h, code, "https://example.org/", today=dt.date(2026, 1, 2))
+    ci = f"{pct(s.share)}, 95% CI {pct(s.low)}–{pct(s.high)}"
+    assert text.startswith(f"Of {h.labelled.k} incidents publicly labelled MSP attacks (all incidents), "
+                           f"{s.k} ({ci}) involved {subject}.")
+
+
+def test_cite_type_with_no_labelled_incident_says_n_a(db):
+    h = queries.headline(db, EMPTY)
+    assert "0 (n/a)" in narrative.cite_type(h, "msp", "https://example.org/")
+
+
+def test_dataset_citation():
+    c = narrative.dataset_citation("2026.12.0", "2026-11-29", today=dt.date(2027, 3, 4))
+    assert "(2026)" in c["apa"] and "Version 2026.12.0" in c["apa"] and "Accessed 2027-03-04" in c["apa"]
+    assert c["bibtex"].startswith("@misc{incidentlens_2026_12_0,")
+    assert "year = {2026}" in c["bibtex"]
+
+
+# ---- charts ------------------------------------------------------------------------------------
+
+
+def test_labelled_vs_assessed(db):
+    h = queries.headline(db, Filters())
+    fig = charts.labelled_vs_assessed(h)
+    msp = h.labelled_share("msp")
+    assert title(fig).startswith(f"Of {h.labelled.k} incidents publicly labelled MSP attacks, {msp.k} ")
+    (bar,) = fig.data
+    assert list(bar.x) == [t.share.share for t in h.labelled_by_type]
+    assert list(bar.y) == [f"{t.label}: {t.share.k} ({pct(t.share.share)})" for t in h.labelled_by_type]
+    assert list(bar.error_x.array) == pytest.approx([t.share.high - t.share.share for t in h.labelled_by_type])
+    assert sum(t.share.k for t in h.labelled_by_type) == h.labelled.k
+    assert f"n = {h.labelled.k} labelled-MSP incidents" in subtitle(fig)
+    assert ("Small sample" in subtitle(fig)) == (0 < h.labelled.k < 10)
+    assert charts.alt_text(fig).startswith(title(fig) + ".")
+
+
+def test_labelled_vs_assessed_without_labelled_incidents(db):
+    for f in (EMPTY, Filters(label=(NOT_MSP,))):
+        fig = charts.labelled_vs_assessed(queries.headline(db, f))
+        assert title(fig) == "No incident in view was labelled MSP"
+        assert set(fig.data[0].x) == {0}
+
+
+def test_sankey_links_count_incident_label_pairs(db, raw):
+    flows = queries.label_flows(db, Filters())
+    fig = charts.sankey(flows, 9, "all incidents")
+    (trace,) = fig.data
+    pairs = raw["originals"][["incident_id", "label_term"]].drop_duplicates()
+    assert sum(trace.link.value) == len(pairs)
+    labels = list(trace.node.label)
+    for s, t, v, row in zip(trace.link.source, trace.link.target, trace.link.value, flows.itertuples()):
+        assert labels[s] == f"Called: {humanise(row.label_term)}"
+        assert labels[t] == f"Was: {humanise(row.provider_type)}"
+        assert v == row.n
+    o = raw["originals"]
+    not_msp = o[(o["label_term"] == "msp") & (o["provider_type"] != "msp")]["incident_id"].nunique()
+    assert f"went to {not_msp} incidents whose provider was not assessed as an MSP" in title(fig)
+    assert "n = 9 incidents" in subtitle(fig)
+
+
+def test_who_labels_chart(db, raw):
+    df = queries.who_labels(db, Filters())
+    fig = charts.who_labels(df, "all incidents")
+    o = raw["originals"]
+    other = o[o["family"] != "managed_it"]
+    assert title(fig) == (f"{(other['label_term'] == 'msp').sum()} of {len(other)} sources about "
+                          "non-managed-IT providers still called them MSPs")
+    assert f"n = {len(o)} non-repost sources" in subtitle(fig)
+    shown = {}
+    for trace in fig.data:
+        for y, x in zip(trace.y, trace.x):
+            shown[(trace.name, y)] = x
+    names = {"managed_it": "Provider assessed as managed IT", "not_managed_it": "Provider not managed IT"}
+    expected = {}
+    for (stype, managed), part in o.groupby([o["source_type"], o["family"] == "managed_it"]):
+        group = names["managed_it" if managed else "not_managed_it"]
+        expected[(group, humanise(stype))] = (part["label_term"] == "msp").mean()
+    assert shown.keys() == expected.keys()
+    for key, value in expected.items():
+        assert shown[key] == pytest.approx(value)
+
+
+def test_by_year_chart(db, raw):
+    fig = charts.by_year(queries.by_year(db, Filters()), "all incidents")
+    years = raw["inc"]["attack_date"].str[:4].astype(int)
+    counts = years.value_counts()
+    peak = int(counts[counts == counts.max()].index.min())
+    assert title(fig) == (f"{len(years)} incidents by year and assessed provider type; "
+                          f"most in {peak} ({counts.max()})")
+    drawn = {}
+    for trace in fig.data:
+        for x, y in zip(trace.x, trace.y):
+            drawn[(int(x), trace.name)] = int(y)
+    expected = raw["inc"].assign(year=years).groupby(["year", "provider_type"]).size()
+    assert drawn == {(y, humanise(t)): int(n) for (y, t), n in expected.items()}
+
+
+def test_labelled_share_by_year_chart(db, raw):
+    df = queries.labelled_share_by_year(db, Filters())
+    fig = charts.labelled_share_by_year(df, "all incidents")
+    k, n = len(raw["labelled"]), len(raw["inc"])
+    assert title(fig) == f"{k} of {n} incidents were labelled MSP by at least one source"
+    line = fig.data[-1]
+    assert list(line.y) == pytest.approx(list(df["k"] / df["n"]))
+
+
+def test_by_dimension_chart(db, raw):
+    df = queries.by_dimension(db, Filters(), "country")
+    fig = charts.by_dimension(df, "country", "all incidents")
+    countries = raw["inc"]["countries"].str.split(";").explode().value_counts()
+    assert title(fig) == f"By country: {countries.index[0]} leads with {countries.iloc[0]} incidents"
+    assert countries.iloc[0] > countries.iloc[1], "the fixture has a single leader"
+    drawn: dict[str, int] = {}
+    for trace in fig.data:
+        for y, x in zip(trace.y, trace.x):
+            drawn[y] = drawn.get(y, 0) + int(x)
+    assert drawn == countries.to_dict()
+
+
+def test_by_dimension_chart_with_ties_names_one_of_the_leaders(db, raw):
+    fig = charts.by_dimension(queries.by_dimension(db, Filters(), "sector"), "sector", "all incidents")
+    sectors = raw["inc"]["victim_sectors"].str.split(";").explode().value_counts()
+    leaders = {humanise(s) for s, n in sectors.items() if n == sectors.max()}
+    assert any(title(fig) == f"By sector: {lead} leads with {sectors.max()} incidents" for lead in leaders)
+
+
+def test_charts_on_an_empty_filter_do_not_raise(db):
+    h = queries.headline(db, EMPTY)
+    words = h.filter_words
+    figs = {
+        "labelled": charts.labelled_vs_assessed(h),
+        "sankey": charts.sankey(queries.label_flows(db, EMPTY), 0, words),
+        "who": charts.who_labels(queries.who_labels(db, EMPTY), words),
+        "year": charts.by_year(queries.by_year(db, EMPTY), words),
+        "share": charts.labelled_share_by_year(queries.labelled_share_by_year(db, EMPTY), words),
+        "dim": charts.by_dimension(queries.by_dimension(db, EMPTY, "sector"), "sector", words),
+    }
+    assert title(figs["sankey"]) == "How sources labelled providers, and what the providers were"
+    assert title(figs["who"]) == "Who applies the MSP label"
+    assert title(figs["year"]).startswith("0 incidents by year")
+    assert title(figs["share"]).startswith("0 of 0 incidents")
+    assert title(figs["dim"]) == "By sector: No data"
+    for fig in figs.values():
+        assert isinstance(fig, go.Figure)
+        assert words in subtitle(fig)
+        assert charts.alt_text(fig)
