@@ -16,13 +16,13 @@ PAGES = ["pages/overview.py", "pages/attribution.py", "pages/explorer.py", "page
 
 
 def open_page(page: str, params: dict | None = None) -> AppTest:
+    """Open `page` directly, as a deep link would."""
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    at.run()
     if page != "pages/overview.py":
-        at.switch_page(page).run()
-    return at
+        at.switch_page(page)
+    return at.run()
 
 
 @pytest.fixture(params=["real", "fixture"])

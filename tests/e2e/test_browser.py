@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,7 +13,7 @@ from incidentlens import queries
 from incidentlens.db import load
 from incidentlens.filters import Filters
 
-from .conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 
 TIMEOUT = 30_000
 
@@ -69,7 +70,7 @@ def test_explorer_download_has_every_filtered_row(page: Page, base_url, db):
 
 def test_record_page_links_are_http_only(page: Page, base_url):
     page.goto(f"{base_url}/incident?id=2019-08-texas-municipalities-tsm")
-    page.get_by_text("Sources (", exact=False).wait_for(timeout=TIMEOUT)
+    page.get_by_role("heading", name="Sources (").wait_for(timeout=TIMEOUT)
     idle(page)
     hrefs = page.locator("[data-testid='stMain'] a[href]").evaluate_all("els => els.map(e => e.href)")
     external = [h for h in hrefs if urlsplit(h).hostname not in ("127.0.0.1", "localhost")]
