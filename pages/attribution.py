@@ -28,13 +28,10 @@ who = queries.who_labels(db, view)
 ui.chart(charts.who_labels(who, words), who, "who", "attribution")
 
 st.subheader("Over time")
-left, right = st.columns(2)
-with left:
-    years = queries.by_year(db, view)
-    ui.chart(charts.by_year(years, words), years, "years", "attribution")
-with right:
-    share = queries.labelled_share_by_year(db, view)
-    ui.chart(charts.labelled_share_by_year(share, words), share, "share_years", "attribution")
+years = queries.by_year(db, view)
+ui.chart(charts.by_year(years, words), years, "years", "attribution")
+share = queries.labelled_share_by_year(db, view)
+ui.chart(charts.labelled_share_by_year(share, words), share, "share_years", "attribution")
 
 st.subheader("Where and whom")
 for key, what in (("sector", "sector"), ("country", "country"), ("state", "US state"),

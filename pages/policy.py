@@ -35,7 +35,8 @@ for fam, colour in charts.FAMILY_COLOURS.items():
                 hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>")
 top = int(q.groupby("quarter")["n"].sum().max()) if len(q) else 1
 fig.add_scatter(
-    x=acts["date"], y=[top + 1.2] * len(acts), mode="markers+text", name="Government action",
+    x=acts["date"], y=[top + 1.2 + (i % 2) * 1.1 for i in range(len(acts))], mode="markers+text",
+    name="Government action",
     marker={"symbol": "diamond", "size": 11, "color": "#222"},
     text=[str(i + 1) for i in range(len(acts))], textposition="top center",
     customdata=[[t, ", ".join(j), humanise(k), w[:220]] for t, j, k, w in
@@ -44,7 +45,7 @@ fig.add_scatter(
                   "<br>%{customdata[3]}<extra></extra>",
 )
 fig.update_layout(barmode="stack")
-fig.update_yaxes(title="Incidents per quarter", range=[0, top + 3])
+fig.update_yaxes(title="Incidents per quarter", range=[0, top + 4])
 fig.update_xaxes(title="Quarter of attack (markers: date of action)")
 n = int(q["n"].sum())
 title = f"{n} incidents by quarter, with {len(acts)} government actions on MSPs and IT providers"

@@ -3,6 +3,7 @@ n and the filter, "unknown" is always drawn, colours are colour-blind safe (Okab
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -40,7 +41,7 @@ def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.F
         height=height,
         margin={"l": 10, "r": 10, "t": 90, "b": 40},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.18, "x": 0},
+        legend={"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"},
     )
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
     fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False)
@@ -179,20 +180,29 @@ def _label(value: str, what: str) -> str:
     return value if what in ("country", "US state") else humanise(value)
 
 
-def alt_text(fig: go.Figure) -> str:
+def _value(v) -> str:
+    if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "strftime"):
+        return pd.Timestamp(v).strftime("%Y-%m-%d")
+    if isinstance(v, float):
+        return f"{v:.0%}" if 0 <= v <= 1 else f"{v:g}"
+    return str(v)
+
+
+def alt_text(fig: go.Figure, limit: int = 700) -> str:
     """A plain description of a figure from its own data, for screen readers and the table view."""
-    title = fig.layout.title.text or ""
-    parts = [title + "."]
+    parts = [(fig.layout.title.text or "") + "."]
     for trace in fig.data:
         if trace.type == "bar":
             xs = [] if trace.x is None else list(trace.x)
             ys = [] if trace.y is None else list(trace.y)
             if trace.orientation == "h":
-                pairs = [f"{y}: {x:.0%}" if isinstance(x, float) and x <= 1 else f"{y}: {x}" for x, y in zip(xs, ys)]
+                pairs = [f"{_value(y)}: {_value(x)}" for x, y in zip(xs, ys)]
             else:
-                pairs = [f"{x}: {y}" for x, y in zip(xs, ys)]
+                pairs = [f"{_value(x)}: {_value(y)}" for x, y in zip(xs, ys)]
             if pairs:
-                parts.append(f"{trace.name or 'Values'} — " + "; ".join(pairs[:12]) + ("…" if len(pairs) > 12 else ""))
+                more = f" and {len(pairs) - 8} more" if len(pairs) > 8 else ""
+                parts.append(f"{trace.name or 'Values'}: " + "; ".join(pairs[:8]) + more + ".")
         elif trace.type == "sankey":
             parts.append(f"Sankey diagram with {len(trace.link.value)} links between labels and provider types.")
-    return " ".join(parts)
+    text = " ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -26,20 +26,18 @@ class ExportUnavailable(RuntimeError):
 def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int = 1100) -> go.Figure:
     """A copy of the figure sized for export, with source line and definitions under the plot.
 
-    The legend moves above the plot so that only tick labels and the axis title sit under it;
+    The legend sits to the right, so only tick labels and the axis title are under the plot;
     the footer lines are then placed a fixed number of pixels below the plot area.
     """
     out = go.Figure(fig)
     lines = _wrap(source_line, 150) + (_wrap(note, 150) if note else [])
     footer = 18 * len(lines) + 16
     axis_room = 80
-    has_legend = sum(1 for t in out.data if t.showlegend is not False) > 1
-    top = (out.layout.margin.t or 90) + (40 if has_legend else 0)
+    top = out.layout.margin.t or 90
     out.update_layout(
         width=width,
         height=int(out.layout.height or 450) + footer,
         margin={"b": axis_room + footer, "l": 20, "r": 30, "t": top},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         paper_bgcolor="white",
     )
     for i, text in enumerate(lines):
