@@ -15,7 +15,7 @@ from .db import Database
 from .filters import Filters
 from .schema import humanise
 
-MAX_TABLE_ROWS = 40
+MAX_TABLE_ROWS = 25
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation")
 LIMITATIONS = [
     "Only publicly reported incidents are included; prominent cases and English-language "
@@ -59,7 +59,7 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
     notes: list[str] = []
     rows = []
     for r in shown.itertuples():
-        cited = src[(src["incident_id"] == r.incident_id) & (src["is_repost"] == "no")].head(2)
+        cited = src[(src["incident_id"] == r.incident_id) & (src["is_repost"] == "no")].head(1)
         refs = []
         for s in cited.itertuples():
             date = f", {pd.Timestamp(s.published_date):%Y-%m-%d}" if pd.notna(s.published_date) else ""
@@ -73,7 +73,7 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
             "incident": r.incident_id, "date": f"{pd.Timestamp(r.attack_date):%Y-%m-%d}",
             "victims": victims, "provider": r.provider_name or "(not named)",
             "assessed as": humanise(r.provider_type),
-            "labels used": ", ".join(humanise(t) for t in r.label_terms),
+            "labels used": ", ".join(humanise(t) for t in r.label_terms if t != "unnamed") or "none",
             "notes": ",".join(refs),
         })
     pngs: list[bytes] = []
@@ -157,11 +157,11 @@ def to_pdf(b: Brief) -> bytes:
         pdf.ln(1)
     for png in b.charts_png:
         pdf.ln(2)
-        pdf.image(io.BytesIO(png), w=pdf.epw)
+        pdf.image(io.BytesIO(png), w=pdf.epw * 0.92)
     if b.chart_note:
         _line(pdf, 5, _t(f"(Charts not included: {b.chart_note})", family))
     if not b.empty:
-        pdf.add_page()
+        pdf.ln(3)
         _h2(pdf, family, "Incidents in view")
         pdf.set_font(family, "", 7.5)
         cols = ["incident", "date", "victims", "provider", "assessed as", "labels used", "notes"]
@@ -216,7 +216,7 @@ def _t(text: str, family: str) -> str:
 
 def _line(pdf, height: float, text: str) -> None:
     """A wrapped paragraph that leaves the cursor at the left margin of the next line."""
-    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT", align="L")
 
 
 def _h2(pdf, family: str, text: str) -> None:
