@@ -1,0 +1,108 @@
+"""The testimony and research kit: briefs, chart images and the data bundle, checked by opening
+what they produce with independent readers (pypdf, python-docx, PIL, frictionless)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from docx import Document
+from frictionless import validate as frictionless_validate
+from PIL import Image
+from pypdf import PdfReader
+
+from incidentlens import brief, bundle, charts, images, queries
+from incidentlens.filters import Filters
+from incidentlens.validate import validate
+
+LINK = "http://example.test/?sector=dental"
+EMPTY = Filters(q="no incident has this text")
+needs_chromium = pytest.mark.skipif(not images.available(), reason="chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def built(db):
+    return brief.build(db, Filters(), LINK, with_charts=images.available())
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_pdf_brief_has_figures_version_and_permalink(db, built):
+    data = brief.render(built, "pdf")
+    assert data.startswith(b"%PDF")
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+    assert 1 <= pages <= 4
+    text = " ".join(pdf_text(data).split())
+    h = queries.headline(db, Filters())
+    assert f"{h.labelled.k} of {h.n}" in text
+    assert h.labelled.percent().split(" (")[0] in text
+    assert f"v{db.version}" in text
+    assert LINK in text
+    for incident_id in queries.incidents(db, Filters())["incident_id"]:
+        assert incident_id in text.replace(" ", "")
+
+
+def test_docx_brief_has_figures_table_and_numbered_notes(db, built):
+    doc = Document(io.BytesIO(brief.render(built, "docx")))
+    body = "\n".join(p.text for p in doc.paragraphs)
+    h = queries.headline(db, Filters())
+    figures = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
+    assert figures["Incidents in view"] == str(h.n)
+    assert figures["Labelled MSP by at least one original source"].startswith(f"{h.labelled.k} of {h.n}")
+    incidents = doc.tables[1]
+    assert len(incidents.rows) - 1 == h.n  # header + one row per incident (fixture < 25 rows)
+    notes = [p for p in doc.paragraphs if p.style.name == "List Number"]
+    assert len(notes) == len(built.notes) > 0
+    superscripts = [r for row in incidents.rows[1:] for r in row.cells[0].paragraphs[0].runs if r.font.superscript]
+    assert superscripts, "table rows point to their numbered notes"
+    assert db.version in body and LINK in body
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_brief_for_an_empty_filter_says_so(db, fmt):
+    data = brief.render(brief.build(db, EMPTY, LINK, with_charts=False), fmt)
+    if fmt == "pdf":
+        text = pdf_text(data)
+    else:
+        text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    assert "No incident matches this filter" in " ".join(text.split())
+
+
+@needs_chromium
+def test_chart_images_are_valid_and_carry_title_and_source_line(db):
+    h = queries.headline(db, Filters())
+    fig = images.with_furniture(charts.labelled_vs_assessed(h), f"IncidentLens dataset v{db.version} {LINK}",
+                                "Definitions: MSP = managed service provider.")
+    png = images.render(fig, "png")
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.width >= 2 * 1000  # rendered at 2x the 1100-px layout width
+    svg = images.render(fig, "svg").decode()
+    assert svg.lstrip().startswith("<svg")
+    assert f"Of {h.labelled.k} incidents publicly labelled MSP attacks" in svg
+    assert f"IncidentLens dataset v{db.version}" in svg
+    assert "Definitions: MSP" in svg
+
+
+@pytest.mark.parametrize("f", [Filters(sector=("dental",)), Filters(), EMPTY], ids=["dental", "all", "empty"])
+def test_bundle_validates_against_its_own_datapackage(db, f, tmp_path):
+    data = bundle.build(db, f, LINK)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        zf.extractall(tmp_path)
+    assert {"incidents.csv", "sources.csv", "incidents.parquet", "sources.parquet", "datapackage.json",
+            "CITATION.cff", "README.md"} <= names
+    report = frictionless_validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "note"])[:5]
+    assert validate(tmp_path) == []
+    ids = set(queries.incidents(db, f)["incident_id"])
+    with open(tmp_path / "incidents.csv", encoding="utf-8") as fh:
+        rows = fh.read().splitlines()[1:]
+    assert {r.split(",")[0] for r in rows} == ids
+    readme = (tmp_path / "README.md").read_text()
+    assert f.describe(db.package) in readme and db.version in readme and "CC BY 4.0" in readme
+    if not ids:
+        assert "matches no incident" in readme
