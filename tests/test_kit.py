@@ -30,6 +30,10 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
 
+def docx_text(data: bytes) -> str:
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+
 def test_pdf_brief_has_figures_version_and_permalink(db, built):
     data = brief.render(built, "pdf")
     assert data.startswith(b"%PDF")
@@ -64,10 +68,7 @@ def test_docx_brief_has_figures_table_and_numbered_notes(db, built):
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
 def test_brief_for_an_empty_filter_says_so(db, fmt):
     data = brief.render(brief.build(db, EMPTY, LINK, with_charts=False), fmt)
-    if fmt == "pdf":
-        text = pdf_text(data)
-    else:
-        text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    text = pdf_text(data) if fmt == "pdf" else docx_text(data)
     assert "No incident matches this filter" in " ".join(text.split())
 
 

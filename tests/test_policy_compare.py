@@ -1,0 +1,110 @@
+"""Policy context and two-group comparisons against plain-pandas computations on the fixture."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from conftest import FIXTURE
+
+from incidentlens import compare, policy
+from incidentlens.cli import main
+from incidentlens.filters import Filters
+from incidentlens.stats import difference
+from incidentlens.validate import validate
+
+
+@pytest.fixture(scope="module")
+def frames():
+    inc = pd.read_csv(FIXTURE / "incidents.csv", dtype=str, keep_default_na=False)
+    src = pd.read_csv(FIXTURE / "sources.csv", dtype=str, keep_default_na=False)
+    inc["date"] = pd.to_datetime(inc["attack_date"])
+    msp_by = src[(src["label_term"] == "msp") & (src["is_repost"] == "no")].groupby("incident_id")["source_type"]
+    inc["msp_by"] = inc["incident_id"].map(lambda i: set(msp_by.get_group(i)) if i in msp_by.groups else set())
+    return inc
+
+
+def pandas_before_after(inc, countries, states, date):
+    d = pd.Timestamp(date)
+    where = inc["countries"].str.split(";").map(lambda c: bool(set(c) & countries)) | \
+        inc["us_states"].str.split(";").map(lambda s: bool(set(s) & states))
+    part = inc[where]
+    before = part[(part["date"] >= d - pd.DateOffset(years=2)) & (part["date"] < d)]
+    after = part[(part["date"] >= d) & (part["date"] < d + pd.DateOffset(years=2))]
+    return before["provider_type"].value_counts().to_dict(), after["provider_type"].value_counts().to_dict()
+
+
+@pytest.mark.parametrize("jur, countries, states, date", [
+    (["US"], {"US"}, set(), dt.date(2021, 2, 1)),
+    (["US-TX"], set(), {"TX"}, dt.date(2021, 2, 1)),
+    (["EU"], set(policy.EU), set(), dt.date(2022, 12, 14)),
+    (["GB", "US"], {"GB", "US"}, set(), dt.date(2020, 6, 1)),
+])
+def test_before_after_matches_pandas(db, frames, jur, countries, states, date):
+    got = policy.before_after(db, Filters(), jur, date).set_index("provider_type")
+    before, after = pandas_before_after(frames, countries, states, date)
+    for code in got.index:
+        assert got.at[code, "before"] == before.get(code, 0), code
+        assert got.at[code, "after"] == after.get(code, 0), code
+    if sum(before.values()):
+        msp = got.loc["msp"]
+        assert msp["before_share"] == pytest.approx(before.get("msp", 0) / sum(before.values()))
+
+
+def test_policy_actions_filter_by_jurisdiction_and_kind(db):
+    assert list(policy.actions(db, ("EU",))["policy_id"]) == ["2022-12-fx-eu-directive"]
+    assert list(policy.actions(db, (), ("law",))["policy_id"]) == ["2021-02-fx-state-law"]
+    assert len(policy.actions(db)) == 3
+
+
+def test_comparison_matches_pandas(db, frames):
+    pkg = db.package
+    a = compare.parse_slice("labelled_by=government", pkg).filters
+    b = compare.parse_slice("labelled_by=trade_press", pkg).filters
+    got = compare.compare(db, Filters(), a, b, "msp")
+    in_a = frames[frames["msp_by"].map(lambda s: "government" in s)]
+    in_b = frames[frames["msp_by"].map(lambda s: "trade_press" in s)]
+    ka, na = int((in_a["provider_type"] == "msp").sum()), len(in_a)
+    kb, nb = int((in_b["provider_type"] == "msp").sum()), len(in_b)
+    assert (got.result.a.k, got.result.a.n, got.result.b.k, got.result.b.n) == (ka, na, kb, nb)
+    expected = difference(ka, na, kb, nb)
+    assert got.result.diff == pytest.approx(expected.diff)
+    assert got.result.low == pytest.approx(expected.low)
+
+
+def test_slice_overrides_the_base_filter_for_its_own_keys(db):
+    base = Filters(years=(2019, 2019), sector=("dental",))
+    combined = compare.combine(base, Filters(years=(2021, 2025)))
+    assert combined.years == (2021, 2025) and combined.sector == ("dental",)
+
+
+def test_hostile_slice_text_is_a_note_not_an_error(db):
+    s = compare.parse_slice("ptype=';DROP TABLE incidents;--&years=9999-1&" + "x" * 5000, db.package)
+    assert s.filters == Filters()
+    assert s.notes
+
+
+def test_compare_from_the_command_line_gives_the_same_numbers(fixture_dir, capsys, db):
+    code = main(["--data", str(fixture_dir), "stats", "--json", "--compare", "labelled_by=government",
+                 "labelled_by=trade_press", "--share-of", "msp"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    pkg = db.package
+    expected = compare.compare(db, Filters(), compare.parse_slice("labelled_by=government", pkg).filters,
+                               compare.parse_slice("labelled_by=trade_press", pkg).filters, "msp")
+    assert out["a"]["k"] == expected.result.a.k and out["b"]["n"] == expected.result.b.n
+    assert out["diff"] == pytest.approx(expected.result.diff)
+
+
+def test_broken_policy_file_fails_with_locations(data_dir):
+    path = data_dir / "policy_actions.csv"
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2].replace(",law,", ",decree,").replace("https://example.org/p/2", "javascript:alert(1)")
+    path.write_text("\n".join(lines) + "\n")
+    problems = validate(data_dir)
+    where = {(p.file, p.line) for p in problems}
+    assert ("policy_actions.csv", 3) in where
+    text = " ".join(str(p) for p in problems)
+    assert "decree" in text and "javascript" in text
