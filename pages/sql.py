@@ -24,7 +24,8 @@ st.markdown(
     f"over a snapshot of dataset v{ui.plain(db.version)}. The console **cannot** change the data, read "
     "files, reach the network, load extensions or change settings, and it runs one statement at a time. "
     f"A query is stopped after {sandbox.DEFAULT_TIMEOUT_S:g} s and may use {sandbox.MEMORY_LIMIT} of "
-    f"memory; at most {sandbox.DEFAULT_ROWS:,} rows are shown."
+    f"working memory, in a separate process that is stopped if it goes further; at most "
+    f"{sandbox.DEFAULT_ROWS:,} rows are shown."
 )
 st.caption("The sidebar filters do not apply here: the console always sees the whole dataset.")
 

@@ -7,8 +7,16 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import pickle
+import re
+import signal
+import subprocess
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -208,6 +216,8 @@ HOSTILE = [
     # resources and bad input
     ("SELECT list(i) FROM range(200000000) t(i)", "memory"),
     ("SELECT repeat('x', 1000000) FROM range(60)", "characters of text"),
+    ("SELECT [repeat('x', 1000000)] FROM range(60)", "characters of text"),  # text inside lists counts
+    ("SELECT range(0, 1000) FROM range(5000)", "values (list elements included)"),
     ("SELECT 1 " + " " * sandbox.MAX_SQL_CHARS, "the limit is 20,000"),
     ("-- only a comment", "Nothing to run"),
     ("SELEC 1", "Parser Error"),
@@ -298,6 +308,151 @@ def test_console_and_dashboard_queries_run_concurrently(console, db):
             assert job.result(timeout=30) == [expected_console] * 5
         for job in dashboard_jobs:
             assert job.result(timeout=30) == [expected_headline] * 5
+
+
+# --- the worker process: giant values, crashes, cleanup ---------------------------------------
+
+# Scalar functions that build one giant value: DuckDB neither counts them against memory_limit nor
+# interrupts them, so only the worker's RLIMIT_AS and the dashboard's deadline stop them. Integer
+# literals: DuckDB 2.0 types 1e9 as DOUBLE, so `repeat('x', 1e9)` is merely a binder error.
+GIANT = [
+    "SELECT length(repeat('x', 1000000000))",  # 1 GB of text; 11 s in a 2 GiB worker
+    "SELECT length(lpad('x', 2000000000, 'y'))",  # 2 GB of text, built slowly
+    "SELECT len(range(0, 100000000))",  # an 800 MB list (2.6 GB of RSS in-process)
+    "SELECT len(range(0, 4000000000))",  # asks for 32 GB at once
+]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _children() -> set[int]:
+    """Live processes whose parent is this test process."""
+    out = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] != "Z" and int(fields[1]) == os.getpid():
+                out.add(int(entry.name))
+    return out
+
+
+@pytest.mark.parametrize("sql", GIANT, ids=["repeat 1e9", "lpad 2e9", "range 1e8", "range 4e9"])
+def test_giant_values_cannot_exhaust_the_dashboard(sql, console):
+    before = _rss_mb()
+    started = time.perf_counter()
+    with pytest.raises(ConsoleError, match=r"stopped after 1 s|more memory than the console allows") as info:
+        console.run(sql, timeout_s=1)
+    assert time.perf_counter() - started < 1 + sandbox.WORKER_GRACE_S + 2
+    assert "\n" not in str(info.value) and "Traceback" not in str(info.value)
+    assert _rss_mb() - before < 200
+    assert console.run("SELECT 42 AS n").rows == [(42,)]  # a fresh worker if the last one was killed
+    assert len(console.worker_pids()) <= sandbox.MAX_CONCURRENT
+
+
+def test_workers_are_limited_reused_and_stopped_on_close(db):
+    con = Console.from_database(db, worker_memory=1536 * 1024**2)
+    try:
+        assert con.worker_pids() == []  # started on first use
+        con.run("SELECT 1")
+        first = con.worker_pids()
+        con.run("SELECT 2")
+        assert con.worker_pids() == first  # reused
+        limits = Path(f"/proc/{first[0]}/limits").read_text()
+        assert re.search(r"Max address space\s+1610612736\s+1610612736 ", limits)
+        assert re.search(r"Max core file size\s+0\s+0 ", limits)
+        with ThreadPoolExecutor(4) as pool:
+            counts = list(pool.map(lambda _: con.run("SELECT count(*) FROM range(3000000)").rows, range(8)))
+        assert counts == [[(3000000,)]] * 8
+        pids = con.worker_pids()
+        assert 1 <= len(pids) <= sandbox.MAX_CONCURRENT
+        assert set(pids) <= _children()
+    finally:
+        con.close()
+    assert con.worker_pids() == [] and not set(pids) & _children()
+    with pytest.raises(ConsoleError, match="closed"):
+        con.run("SELECT 1")
+
+
+def test_a_worker_that_dies_gives_one_plain_line_and_is_replaced(db):
+    con = Console.from_database(db)
+    try:
+        con.run("SELECT 1")
+        [pid] = con.worker_pids()
+        killer = threading.Timer(0.5, os.kill, [pid, signal.SIGSEGV])
+        killer.start()
+        started = time.perf_counter()
+        with pytest.raises(ConsoleError, match=r"more memory than the console allows \(2 GiB\).*\(SIGSEGV\)\.$"):
+            con.run("SELECT length(lpad('x', 2000000000, 'y'))", timeout_s=10)
+        assert time.perf_counter() - started < 3
+        assert con.run("SELECT 42").rows == [(42,)]
+        assert con.worker_pids() != [pid] and not _alive(pid)
+    finally:
+        con.close()
+
+
+def test_a_worker_that_cannot_start_is_reported(console, monkeypatch):
+    monkeypatch.setattr(sandbox, "_WORKER_CODE", "raise SystemExit(3)")  # as if duckdb failed to import
+    con = Console(console.path)
+    try:
+        with pytest.raises(ConsoleError, match=r"could not start a worker process: it ended at start-up "
+                                               r"\(exit status 3\)"):
+            con.run("SELECT 1")
+        assert con.worker_pids() == []
+    finally:
+        con.close()
+
+
+def test_a_worker_exits_when_its_dashboard_dies(console):
+    code = ("import os, sys; from incidentlens import sandbox; c = sandbox.Console(sys.argv[1]); "
+            "c.run('SELECT 1'); print(c.worker_pids()[0], flush=True); os._exit(0)")  # no cleanup
+    out = subprocess.run([sys.executable, "-c", code, str(console.path)], capture_output=True, text=True,
+                         timeout=30, check=True)
+    pid = int(out.stdout)
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def test_every_type_survives_the_trip_from_the_worker(console):
+    sql = ("SELECT DATE '2020-01-02' d, TIME '01:02:03' t, TIMESTAMP '2020-01-02 03:04:05' ts, "
+           "TIMESTAMPTZ '2020-01-02 03:04:05+02' tz, TIMETZ '01:02:03+05' ttz, INTERVAL 3 DAY i, "
+           "1.5::DECIMAL(5, 2) dec, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID u, 'ab'::BLOB b, "
+           "MAP {'a': 1} m, {'x': [1, 2]} s, MAP {[1, 2]: 'x'} lm, 'a'::ENUM('a', 'b') e, "
+           "170141183460469231731687303715884105727::HUGEINT h, [1, 2]::INT[2] arr, 'infinity'::DATE inf")
+    raw = duckdb.connect(str(console.path), read_only=True, config=sandbox.HARDENED)
+    try:
+        expected = raw.execute(sql).fetchone()
+    finally:
+        raw.close()
+    got = console.run(sql).rows[0]
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
+    assert got[3].utcoffset() == dt.timedelta(0) and got[4].utcoffset() == dt.timedelta(hours=5)
+
+
+def test_worker_answers_are_decoded_as_data_only():
+    class Evil:
+        def __reduce__(self):
+            return os.system, ("true",)
+
+    for evil in (Evil(), os.system, getattr, subprocess.Popen):
+        with pytest.raises(pickle.UnpicklingError):
+            sandbox._PlainUnpickler(io.BytesIO(pickle.dumps(evil))).load()
 
 
 # --- output ----------------------------------------------------------------------------------
