@@ -28,6 +28,22 @@ def idle(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=TIMEOUT)
 
 
+def test_deep_link_restores_the_view(page: Page, base_url, db):
+    # First request of the session's fresh server: a deep link must still go through app.py's
+    # st.navigation (a folder named pages/ would make Streamlit run the page file alone).
+    page.goto(f"{base_url}/attribution?sector=dental&years=2019-2023")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
+    idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Dental (", exact=False).first).to_be_visible()
+    f = Filters(years=(2019, 2023), sector=("dental",))
+    links = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData[0].link.value.length")
+    assert links == len(queries.label_flows(db, f))
+    assert "sector=dental" in page.url
+    nav = page.get_by_test_id("stSidebarNav").inner_text()
+    assert "Policy context" in nav and "Incident record" in nav
+
+
 def test_overview_chart_is_drawn_with_a_bar_per_type(page: Page, base_url, db):
     failed: list[str] = []
     page.on("requestfailed", lambda r: failed.append(r.url))
@@ -40,18 +56,6 @@ def test_overview_chart_is_drawn_with_a_bar_per_type(page: Page, base_url, db):
     h = queries.headline(db, Filters())
     assert f"Of {h.labelled.k} incidents" in title
     assert failed == []
-
-
-def test_deep_link_restores_the_view(page: Page, base_url, db):
-    page.goto(f"{base_url}/attribution?sector=dental&years=2019-2023")
-    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
-    idle(page)
-    sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("Dental (", exact=False).first).to_be_visible()
-    f = Filters(years=(2019, 2023), sector=("dental",))
-    links = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData[0].link.value.length")
-    assert links == len(queries.label_flows(db, f))
-    assert "sector=dental" in page.url
 
 
 def test_explorer_download_has_every_filtered_row(page: Page, base_url, db):

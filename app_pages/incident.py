@@ -24,7 +24,7 @@ if record is None:
     if choice:
         st.query_params["id"] = choice
         st.rerun()
-    st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
+    st.page_link("app_pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
     st.stop()
 
 
@@ -95,4 +95,4 @@ with st.expander("Suggest a correction"):
         language=None,
     )
     st.caption("Copy this text into an issue or an e-mail to the curators; see CONTRIBUTING.md.")
-st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
+st.page_link("app_pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
