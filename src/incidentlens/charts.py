@@ -168,7 +168,7 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
                     hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1],
-                     title=what.capitalize())
+                     title=what[0].upper() + what[1:])
     fig.update_xaxes(title="Incidents (an incident can count under several values)")
     lead = f"{_label(totals.index[0], what)} leads with {int(totals.iloc[0])} incidents" if len(totals) else "No data"
     shown = f" (top {top} of {len(totals)})" if len(totals) > top else ""
@@ -176,8 +176,13 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
                    max(360, 28 * min(top, len(totals)) + 160))
 
 
+SPECIAL_CODES = {"ZZ": "Not reported", "EU": "EU (no country given)"}
+
+
 def _label(value: str, what: str) -> str:
-    return value if what in ("country", "US state") else humanise(value)
+    if what in ("country", "US state"):
+        return SPECIAL_CODES.get(value, value) if what == "country" else value
+    return humanise(value)
 
 
 def _value(v) -> str:
