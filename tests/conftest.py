@@ -7,10 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "data"
-REAL = ROOT / "data"
+from paths import FIXTURE, REAL
 
 
 def make_data_dir(target: Path) -> Path:

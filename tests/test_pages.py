@@ -4,7 +4,7 @@ numbers exactly as the query layer says, URL state round-trips, hostile links fa
 from __future__ import annotations
 
 import pytest
-from conftest import REAL, ROOT
+from paths import REAL, ROOT
 from streamlit.testing.v1 import AppTest
 
 from incidentlens import queries

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import FIXTURE
+from paths import FIXTURE
 
 from incidentlens import compare, policy
 from incidentlens.cli import main

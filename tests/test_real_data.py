@@ -7,7 +7,7 @@ import csv
 from collections import defaultdict
 
 import pytest
-from conftest import REAL
+from paths import REAL
 
 from incidentlens.schema import load_package
 from incidentlens.validate import validate

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import REAL, ROOT
+from paths import REAL, ROOT
 from streamlit.testing.v1 import AppTest
 
 from incidentlens import queries, sandbox
