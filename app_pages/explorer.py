@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from incidentlens import exports, queries, ui
+from incidentlens import bundle, exports, queries, ui
 
 db = ui.database()
 f = ui.sidebar_filters(db)
@@ -38,3 +38,10 @@ for col, fmt in zip(cols, exports.FORMATS):
         file_name=exports.filename(db, fmt), on_click="ignore", width="stretch",
         key=f"dl_{fmt}",
     )
+st.download_button(
+    "Download data bundle (zip: CSV + Parquet + datapackage.json + CITATION.cff + README)",
+    data=lambda: bundle.build(db, f, ui.permalink("explorer")), file_name=exports.filename(db, "bundle"),
+    on_click="ignore", key="dl_bundle", mime="application/zip",
+)
+st.caption("The bundle is what researchers should cite: the curated rows matching the filter, exactly as "
+           "published, described by a Frictionless data package, with the licence and how to cite.")
