@@ -4,11 +4,11 @@ numbers exactly as the query layer says, URL state round-trips, hostile links fa
 from __future__ import annotations
 
 import pytest
-from paths import REAL, ROOT
 from streamlit.testing.v1 import AppTest
 
 from incidentlens import queries
 from incidentlens.filters import Filters
+from paths import REAL, ROOT
 
 APP = str(ROOT / "app.py")
 PAGES = ["app_pages/overview.py", "app_pages/attribution.py", "app_pages/explorer.py", "app_pages/incident.py",

@@ -7,13 +7,13 @@ import json
 
 import pandas as pd
 import pytest
-from paths import FIXTURE
 
 from incidentlens import compare, policy
 from incidentlens.cli import main
 from incidentlens.filters import Filters
 from incidentlens.stats import difference
 from incidentlens.validate import validate
+from paths import FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import csv
 from collections import defaultdict
 
 import pytest
-from paths import REAL
 
 from incidentlens.schema import load_package
 from incidentlens.validate import validate
+from paths import REAL
 
 
 @pytest.fixture(scope="module")

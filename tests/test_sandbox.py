@@ -21,12 +21,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from paths import REAL, ROOT
 from streamlit.testing.v1 import AppTest
 
 from incidentlens import queries, sandbox
 from incidentlens.filters import Filters
 from incidentlens.sandbox import Console, ConsoleError
+from paths import REAL, ROOT
 
 TABLES = ("incidents", "sources", "policy_actions", "provider_types")
 GATE = "Only a single SELECT statement is allowed"
