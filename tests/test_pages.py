@@ -114,3 +114,24 @@ def test_high_confidence_toggle_redraws(monkeypatch):
     assert not at.exception
     after = at.get("plotly_chart")[0].proto.spec
     assert before != after
+
+
+def test_comparison_comes_from_the_url_with_the_cli_numbers(monkeypatch, capsys):
+    from incidentlens import compare
+    from incidentlens.cli import main
+    from incidentlens.db import load
+
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
+    at = open_page("app_pages/attribution.py", {"ca": "label=msp", "cb": "label=not_msp", "cshare": "software_vendor"})
+    assert at.selectbox(key="cmp_share").value == "software_vendor"
+    db = load(REAL)
+    pkg = db.package
+    expected = compare.compare(db, Filters(), compare.parse_slice("label=msp", pkg).filters,
+                               compare.parse_slice("label=not_msp", pkg).filters, "software_vendor")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["A"] == expected.result.a.percent()
+    assert metrics["B"] == expected.result.b.percent()
+    assert main(["stats", "--json", "--compare", "label=msp", "label=not_msp", "--share-of", "software_vendor"]) == 0
+    out = __import__("json").loads(capsys.readouterr().out)
+    assert (out["a"]["k"], out["a"]["n"]) == (expected.result.a.k, expected.result.a.n)
+    assert at.query_params["ca"] in ("label=msp", ["label=msp"])
