@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -29,11 +30,10 @@ if record is None:
 
 
 def text(value) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(humanise(str(v)) if len(str(v)) > 2 else str(v) for v in value) or "—"
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)) or value == "":
         return "—"
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        items = list(value)
-        return ", ".join(humanise(str(v)) if len(str(v)) > 2 else str(v) for v in items) or "—"
     if isinstance(value, (pd.Timestamp, dt.date)):
         return pd.Timestamp(value).strftime("%Y-%m-%d")
     return str(value)

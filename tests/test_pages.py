@@ -135,3 +135,14 @@ def test_comparison_comes_from_the_url_with_the_cli_numbers(monkeypatch, capsys)
     out = __import__("json").loads(capsys.readouterr().out)
     assert (out["a"]["k"], out["a"]["n"]) == (expected.result.a.k, expected.result.a.n)
     assert at.query_params["ca"] in ("label=msp", ["label=msp"])
+
+
+def test_every_real_incident_record_renders(monkeypatch):
+    """Record pages hold every field; empty lists once crashed some of them."""
+    import csv
+
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
+    with open(REAL / "incidents.csv", encoding="utf-8", newline="") as fh:
+        ids = [r["incident_id"] for r in csv.DictReader(fh)]
+    failed = [i for i in ids if open_page("app_pages/incident.py", {"id": i}).exception]
+    assert failed == []
