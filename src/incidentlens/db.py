@@ -131,6 +131,8 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
         )
         SELECT base.*, pt.provider_family,
                year(base.attack_date) AS attack_year,
+               lower(concat_ws(' ', base.title, base.summary, base.provider_name, base.incident_id))
+                   AS search_text,
                coalesce(lab.source_count, 0) AS source_count,
                coalesce(lab.independent_sources, 0) AS independent_sources,
                coalesce(lab.label_terms, []::VARCHAR[]) AS label_terms,

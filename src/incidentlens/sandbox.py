@@ -115,6 +115,7 @@ DERIVED = {
     "incidents": {
         "provider_family": "Family of the assessed provider_type (managed_it, reactive_project, …)",
         "attack_year": "Year of attack_date",
+        "search_text": "Lower-cased title, summary, provider name and id, for free-text search",
         "source_count": "Sources recorded for the incident, reposts included",
         "independent_sources": "Distinct non-repost source URLs",
         "label_terms": "Label terms used by non-repost sources (sorted, distinct)",

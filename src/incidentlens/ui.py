@@ -30,6 +30,12 @@ def _database(directory: str) -> Database:
     return load(directory)
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _sidebar_counts(directory: str, version: str, f: flt.Filters, _db: Database) -> dict[str, dict[str, int]]:
+    """Facet counts per filter, cached: every rerun draws the sidebar, most with unchanged filters."""
+    return queries.sidebar_counts(_db, f)
+
+
 def database() -> Database:
     """The process-wide database; a data problem stops the page with the validator's list."""
     try:
@@ -97,9 +103,9 @@ def sidebar_filters(db: Database) -> flt.Filters:
         if bounds[0] < bounds[1]:
             st.slider("Years (attack date)", bounds[0], bounds[1], key="w_years")
         st.text_input("Search titles, summaries, providers", key="w_q", max_chars=200)
-        for key in ("ptype", "family", "label", "labelled_by", "sector", "country", "state",
-                    "route", "attack", "conf"):
-            counts = queries.facet_counts(db, current, key)
+        all_counts = _sidebar_counts(str(db.directory), db.version, current, db)
+        for key in queries.FACETS:
+            counts = all_counts[key]
             if key in ("country", "state"):
                 options = sorted(set(counts) | set(st.session_state.get(f"w_{key}", [])))
             else:
