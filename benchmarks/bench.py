@@ -8,7 +8,7 @@ temporary directory) it times, as medians of --repeat runs after one warm-up run
 - load: `incidentlens.db.load(dir, check=False)` against pandas reading the same CSVs;
 - overview figures: `queries.headline` plus the table the Overview's chart is drawn from;
 - overview page: what one Overview rerun computes, i.e. the sidebar (`year_bounds`, ten
-  `facet_counts`, the "not labelled MSP" count) plus the overview figures;
+  facets via `sidebar_counts`, the "not labelled MSP" count) plus the overview figures;
 - attribution page: `count`, `label_flows`, `who_labels`, `by_year`, `labelled_share_by_year` and
   `by_dimension` for sector, country, state, route and attack;
 - exports: `exports.to_bytes(..., "csv" | "parquet")`;
@@ -112,9 +112,7 @@ def il_overview_figures(db, f: Filters):
 
 
 def il_sidebar(db, f: Filters) -> dict:
-    out = {"bounds": queries.year_bounds(db)}
-    for key in SIDEBAR_KEYS:
-        out[key] = queries.facet_counts(db, f, key)
+    out = {"bounds": queries.year_bounds(db), **queries.sidebar_counts(db, f)}
     out["not_msp"] = queries.count(db, f.with_(label=(NOT_MSP,)))
     return out
 
@@ -512,7 +510,7 @@ def bench_size(label: str, directory: Path, repeat: int, profile: bool,
         print("-- time per query (overview page, same filter) --")
         f = FILTERS[worst["filter"]]
         per = [("year_bounds", lambda: queries.year_bounds(db))]
-        per += [(f"facet_counts({k})", lambda k=k: queries.facet_counts(db, f, k)) for k in SIDEBAR_KEYS]
+        per += [("sidebar_counts", lambda: queries.sidebar_counts(db, f))]
         per += [("count(not_msp)", lambda: queries.count(db, f.with_(label=(NOT_MSP,)))),
                 ("headline", lambda: queries.headline(db, f))]
         for what, fn in per:
