@@ -13,7 +13,7 @@ from dataclasses import fields, replace
 import pandas as pd
 import pytest
 
-from incidentlens import queries
+from incidentlens import policy, queries
 from incidentlens.filters import NOT_MSP, Filters
 
 
@@ -322,6 +322,6 @@ def test_year_bounds(db, exp):
 
 def test_policy_actions_are_loaded_in_date_order(db, fixture_dir):
     expected = pd.read_csv(fixture_dir / "policy_actions.csv", dtype=str).sort_values(["date", "policy_id"])
-    got = queries.policy_actions(db)
+    got = policy.actions(db)
     assert list(got["policy_id"]) == list(expected["policy_id"])
     assert list(got["jurisdictions"].map(list)) == [j.split(";") for j in expected["jurisdictions"]]

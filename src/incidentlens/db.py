@@ -7,7 +7,6 @@ refuses concurrent calls from several threads (Streamlit serves each session on 
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,15 +159,3 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
 
-
-_shared: dict[str, Database] = {}
-_lock = threading.Lock()
-
-
-def shared(directory: str | os.PathLike | None = None) -> Database:
-    """The process-wide database for a directory (the CLI and tests; the app caches its own)."""
-    key = str(data_dir(directory).resolve())
-    with _lock:
-        if key not in _shared:
-            _shared[key] = load(key)
-        return _shared[key]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from .schema import Package, humanise
@@ -234,6 +234,3 @@ def _years(raw) -> tuple[tuple[int, int] | None, str | None]:
         return (hi, lo), f"Read years={text} as {hi}-{lo}."
     return (lo, hi), None
 
-
-def field_names() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(Filters))

@@ -264,6 +264,3 @@ def year_bounds(db: Database) -> tuple[int, int]:
         return (2017, 2026)
     return int(lo), int(hi)
 
-
-def policy_actions(db: Database) -> pd.DataFrame:
-    return db.query("SELECT * FROM policy_actions ORDER BY date, policy_id")
