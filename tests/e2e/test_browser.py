@@ -80,3 +80,21 @@ def test_record_page_links_are_http_only(page: Page, base_url):
     external = [h for h in hrefs if urlsplit(h).hostname not in ("127.0.0.1", "localhost")]
     assert len(external) >= 5
     assert all(urlsplit(h).scheme in ("http", "https") for h in hrefs)
+
+
+def test_chart_image_downloads_carry_the_source_line(page: Page, base_url, db):
+    page.goto(f"{base_url}/?sector=dental")
+    button = page.get_by_role("button", name="SVG image").first
+    button.wait_for(timeout=TIMEOUT)
+    idle(page)
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    with open(info.value.path(), encoding="utf-8") as fh:
+        svg = fh.read()
+    assert svg.lstrip().startswith("<svg")
+    assert f"IncidentLens dataset v{db.version}" in svg and "sector=dental" in svg
+    png_button = page.get_by_role("button", name="PNG image").first
+    with page.expect_download(timeout=60_000) as info:
+        png_button.click()
+    with open(info.value.path(), "rb") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
