@@ -29,13 +29,10 @@ import os
 import platform
 import pstats
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,7 +45,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from incidentlens import charts, exports, queries, synth  # noqa: E402
+from incidentlens import charts, exports, queries, server, synth  # noqa: E402
 from incidentlens import db as dbm  # noqa: E402
 from incidentlens.filters import NOT_MSP, Filters  # noqa: E402
 from incidentlens.schema import REPO_DATA, load_package  # noqa: E402
@@ -404,41 +401,16 @@ def export_rows(db, pl: PandasLens, f: Filters) -> tuple[int, int, int, int]:
 # ---------------------------------------------------------------------------------------------
 # cold start
 # ---------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def cold_start_s(data: Path | None, timeout: float = 30.0) -> float:
-    port = free_port()
-    env = dict(os.environ)
-    if data is not None:
-        env["INCIDENTLENS_DATA"] = str(data)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
+    """Process start to a healthy server, in seconds (the clock starts before the launch)."""
+    port = server.free_port()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = server.start(port, data)
     try:
-        while time.perf_counter() - start < timeout:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                    if r.status == 200 and r.read().strip() == b"ok":
-                        return time.perf_counter() - start
-            except OSError:
-                pass
-            time.sleep(0.01)
-        raise TimeoutError("no health answer")
+        server.wait_healthy(proc, port, timeout, poll=0.01)
+        return time.perf_counter() - start
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        server.stop(proc)
 
 
 # ---------------------------------------------------------------------------------------------

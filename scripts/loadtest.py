@@ -40,18 +40,19 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+from incidentlens import server  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -132,46 +133,16 @@ class Stats:
 # ---------------------------------------------------------------------------------------------
 # server
 # ---------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(port: int, data: Path | None, log: Path, cpus: set[int] | None = None) -> subprocess.Popen:
-    env = dict(os.environ)
-    if data is not None:
-        env["INCIDENTLENS_DATA"] = str(data)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-           "--browser.gatherUsageStats", "false"]
-    if cpus:
-        cmd = ["taskset", "-c", ",".join(map(str, sorted(cpus))), *cmd]
+    prefix = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else None
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
-                if r.read().strip() == b"ok":
-                    return proc
-        except OSError:
-            pass
-        time.sleep(0.05)
-    stop_server(proc)
-    raise RuntimeError("streamlit did not answer /_stcore/health within 30 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        proc = server.start(port, data, fh, prefix)
+    try:
+        server.wait_healthy(proc, port, poll=0.05)
+    except (RuntimeError, TimeoutError) as exc:
+        server.stop(proc)
+        raise RuntimeError(f"{exc}; see {log}") from None
+    return proc
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -598,7 +569,6 @@ def main(argv: list[str] | None = None) -> int:
     server_log = ""
     try:
         if args.synthetic is not None:
-            sys.path.insert(0, str(ROOT / "src"))
             from incidentlens import synth
 
             data: Path | None = tmp / "data"
@@ -608,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             data = None
         data_shown = data or ROOT / "data"
-        port = free_port()
+        port = server.free_port()
         t0 = time.perf_counter()
         server_cpus = None
         if args.pin:
@@ -629,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         stats, elapsed, idle_rss = asyncio.run(run(args, base, proc.pid, sample_ids(data_shown)))
     finally:
         if proc is not None:
-            stop_server(proc)
+            server.stop(proc)
         if (tmp / "server.log").exists():
             server_log = (tmp / "server.log").read_text(encoding="utf-8", errors="replace")
             if args.server_log:

@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from incidentlens import server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -26,39 +23,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} not installed (scripts/run-tests.sh installs it)"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def server():
-    port = _free_port()
-    env = {**os.environ, "INCIDENTLENS_DATA": str(ROOT / "data")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}", "--server.fileWatcherType=none",
-         "--browser.gatherUsageStats=false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not become healthy within 60 s")
-    yield url
-    proc.terminate()
+def server_url():
+    port = server.free_port()
+    proc = server.start(port, ROOT / "data")
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        server.wait_healthy(proc, port, timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop(proc)
 
 
 @pytest.fixture(scope="session")
@@ -72,5 +45,5 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def base_url(server):
-    return server
+def base_url(server_url):
+    return server_url
