@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from incidentlens import charts, compare, queries, ui
-from incidentlens.schema import humanise
+from incidentlens import ui
+from incidentlens.data.schema import humanise
+from incidentlens.present import charts
+from incidentlens.query import compare, queries
 
 db = ui.database()
 f = ui.sidebar_filters(db)

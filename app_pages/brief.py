@@ -4,7 +4,9 @@ import shlex
 
 import streamlit as st
 
-from incidentlens import brief, queries, ui
+from incidentlens import ui
+from incidentlens.present import brief
+from incidentlens.query import queries
 
 db = ui.database()
 f = ui.sidebar_filters(db)

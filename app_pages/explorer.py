@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from incidentlens import bundle, exports, queries, ui
+from incidentlens import ui
+from incidentlens.present import bundle, exports
+from incidentlens.query import queries
 
 db = ui.database()
 f = ui.sidebar_filters(db)

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from incidentlens import queries, ui
-from incidentlens.schema import humanise
+from incidentlens import ui
+from incidentlens.data.schema import humanise
+from incidentlens.query import queries
 
 db = ui.database()
 f = ui.sidebar_filters(db)

@@ -5,8 +5,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from incidentlens import narrative, ui
-from incidentlens.schema import humanise
+from incidentlens import ui
+from incidentlens.data.schema import humanise
+from incidentlens.present import narrative
 
 ROOT = Path(__file__).resolve().parents[1]
 db = ui.database()

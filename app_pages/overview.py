@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from incidentlens import charts, narrative, queries, ui
+from incidentlens import ui
+from incidentlens.present import charts, narrative
+from incidentlens.query import queries
 
 db = ui.database()
 f = ui.sidebar_filters(db)

@@ -6,8 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from incidentlens import charts, policy, ui
-from incidentlens.schema import humanise
+from incidentlens import ui
+from incidentlens.data.schema import humanise
+from incidentlens.present import charts
+from incidentlens.query import policy
 
 db = ui.database()
 f = ui.sidebar_filters(db)

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from incidentlens import exports, sandbox, ui
-from incidentlens.db import Database
+from incidentlens import ui
+from incidentlens.console import sandbox
+from incidentlens.data.database import Database
+from incidentlens.present import exports
 
 MAX_URL_CHARS = 4_000  # longer queries are not written into the link (browsers and proxies cut URLs)
 

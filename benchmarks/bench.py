@@ -5,7 +5,7 @@
 For each size (the curated `data/`, and synthetic datasets written by `incidentlens.synth` into a
 temporary directory) it times, as medians of --repeat runs after one warm-up run:
 
-- load: `incidentlens.db.load(dir, check=False)` against pandas reading the same CSVs;
+- load: `incidentlens.data.database.load(dir, check=False)` against pandas reading the same CSVs;
 - overview figures: `queries.headline` plus the table the Overview's chart is drawn from;
 - overview page: what one Overview rerun computes, i.e. the sidebar (`year_bounds`, ten
   facets via `sidebar_counts`, the "not labelled MSP" count) plus the overview figures;
@@ -45,12 +45,15 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from incidentlens import charts, exports, queries, server, synth  # noqa: E402
-from incidentlens import db as dbm  # noqa: E402
-from incidentlens.filters import NOT_MSP, Filters  # noqa: E402
-from incidentlens.schema import REPO_DATA, load_package  # noqa: E402
-from incidentlens.stats import share  # noqa: E402
-from incidentlens.validate import validate  # noqa: E402
+from incidentlens import local_dashboard  # noqa: E402
+from incidentlens.data import database as dbm  # noqa: E402
+from incidentlens.data import synth  # noqa: E402
+from incidentlens.data.schema import REPO_DATA, load_package  # noqa: E402
+from incidentlens.data.validate import validate  # noqa: E402
+from incidentlens.present import charts, exports  # noqa: E402
+from incidentlens.query import queries  # noqa: E402
+from incidentlens.query.filters import NOT_MSP, Filters  # noqa: E402
+from incidentlens.query.stats import share  # noqa: E402
 
 FILTERS: dict[str, Filters] = {
     "all": Filters(),
@@ -403,14 +406,14 @@ def export_rows(db, pl: PandasLens, f: Filters) -> tuple[int, int, int, int]:
 # ---------------------------------------------------------------------------------------------
 def cold_start_s(data: Path | None, timeout: float = 30.0) -> float:
     """Process start to a healthy server, in seconds (the clock starts before the launch)."""
-    port = server.free_port()
+    port = local_dashboard.free_port()
     start = time.perf_counter()
-    proc = server.start(port, data)
+    proc = local_dashboard.start(port, data)
     try:
-        server.wait_healthy(proc, port, timeout, poll=0.01)
+        local_dashboard.wait_healthy(proc, port, timeout, poll=0.01)
         return time.perf_counter() - start
     finally:
-        server.stop(proc)
+        local_dashboard.stop(proc)
 
 
 # ---------------------------------------------------------------------------------------------

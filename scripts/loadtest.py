@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from incidentlens import server  # noqa: E402
+from incidentlens import local_dashboard  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -136,11 +136,11 @@ class Stats:
 def start_server(port: int, data: Path | None, log: Path, cpus: set[int] | None = None) -> subprocess.Popen:
     prefix = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else None
     with open(log, "wb") as fh:
-        proc = server.start(port, data, fh, prefix)
+        proc = local_dashboard.start(port, data, fh, prefix)
     try:
-        server.wait_healthy(proc, port, poll=0.05)
+        local_dashboard.wait_healthy(proc, port, poll=0.05)
     except (RuntimeError, TimeoutError) as exc:
-        server.stop(proc)
+        local_dashboard.stop(proc)
         raise RuntimeError(f"{exc}; see {log}") from None
     return proc
 
@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     server_log = ""
     try:
         if args.synthetic is not None:
-            from incidentlens import synth
+            from incidentlens.data import synth
 
             data: Path | None = tmp / "data"
             synth.write(args.synthetic, data)
@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             data = None
         data_shown = data or ROOT / "data"
-        port = server.free_port()
+        port = local_dashboard.free_port()
         t0 = time.perf_counter()
         server_cpus = None
         if args.pin:
@@ -599,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         stats, elapsed, idle_rss = asyncio.run(run(args, base, proc.pid, sample_ids(data_shown)))
     finally:
         if proc is not None:
-            server.stop(proc)
+            local_dashboard.stop(proc)
         if (tmp / "server.log").exists():
             server_log = (tmp / "server.log").read_text(encoding="utf-8", errors="replace")
             if args.server_log:

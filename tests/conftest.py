@@ -34,13 +34,13 @@ def fixture_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def db(fixture_dir):
-    from incidentlens.db import load
+    from incidentlens.data.database import load
 
     return load(fixture_dir)
 
 
 @pytest.fixture(scope="session")
 def real_db():
-    from incidentlens.db import load
+    from incidentlens.data.database import load
 
     return load(REAL)

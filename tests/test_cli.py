@@ -14,8 +14,9 @@ import openpyxl
 import pyarrow.parquet as pq
 import pytest
 
-from incidentlens import cli, queries
-from incidentlens.filters import Filters
+from incidentlens import cli
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 # Hand-counted in the fixture: 9 incidents; 5 have an original source saying "MSP" (town,
 # dental vendor, nursing homes, RMM vendor, outsourcer). 2019-2020 & dental: the dental vendor only,

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
-from incidentlens import queries
-from incidentlens.filters import Filters
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 THREADS = 24
 ROUNDS = 6

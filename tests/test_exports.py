@@ -21,9 +21,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from incidentlens import exports, queries
-from incidentlens.db import load
-from incidentlens.filters import Filters
+from incidentlens.data.database import load
+from incidentlens.present import exports
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 TOWN, DENTAL = "2019-08-fx-town-msp", "2019-08-fx-dental-vendor"

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from incidentlens import queries
-from incidentlens.filters import LIST_KEYS, NOT_MSP, Filters, parse
-from incidentlens.schema import load_package
+from incidentlens.data.schema import load_package
+from incidentlens.query import queries
+from incidentlens.query.filters import LIST_KEYS, NOT_MSP, Filters, parse
 
 REAL_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "datapackage.json"
 

@@ -12,9 +12,10 @@ from frictionless import validate as frictionless_validate
 from PIL import Image
 from pypdf import PdfReader
 
-from incidentlens import brief, bundle, charts, images, queries
-from incidentlens.filters import Filters
-from incidentlens.validate import validate
+from incidentlens.data.validate import validate
+from incidentlens.present import brief, bundle, charts, images
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 LINK = "http://example.test/?sector=dental"
 EMPTY = Filters(q="no incident has this text")

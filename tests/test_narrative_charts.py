@@ -13,9 +13,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from incidentlens import charts, narrative, queries
-from incidentlens.filters import NOT_MSP, Filters
-from incidentlens.schema import humanise
+from incidentlens.data.schema import humanise
+from incidentlens.present import charts, narrative
+from incidentlens.query import queries
+from incidentlens.query.filters import NOT_MSP, Filters
 
 EMPTY = Filters(q="no such words")
 

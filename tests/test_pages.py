@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from incidentlens import queries
-from incidentlens.filters import Filters
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 from paths import REAL, ROOT
 
 APP = str(ROOT / "app.py")
@@ -41,7 +41,7 @@ def test_page_renders_without_exception(page, data):
 
 def test_overview_numbers_follow_the_sector_filter(monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    from incidentlens.db import load
+    from incidentlens.data.database import load
 
     db = load(REAL)
     at = open_page("app_pages/overview.py")
@@ -117,9 +117,9 @@ def test_high_confidence_toggle_redraws(monkeypatch):
 
 
 def test_comparison_comes_from_the_url_with_the_cli_numbers(monkeypatch, capsys):
-    from incidentlens import compare
     from incidentlens.cli import main
-    from incidentlens.db import load
+    from incidentlens.data.database import load
+    from incidentlens.query import compare
 
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
     at = open_page("app_pages/attribution.py", {"ca": "label=msp", "cb": "label=not_msp", "cshare": "software_vendor"})

@@ -8,11 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from incidentlens import compare, policy
 from incidentlens.cli import main
-from incidentlens.filters import Filters
-from incidentlens.stats import difference
-from incidentlens.validate import validate
+from incidentlens.data.validate import validate
+from incidentlens.query import compare, policy
+from incidentlens.query.filters import Filters
+from incidentlens.query.stats import difference
 from paths import FIXTURE
 
 

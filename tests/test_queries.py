@@ -13,8 +13,8 @@ from dataclasses import fields, replace
 import pandas as pd
 import pytest
 
-from incidentlens import policy, queries
-from incidentlens.filters import NOT_MSP, Filters
+from incidentlens.query import policy, queries
+from incidentlens.query.filters import NOT_MSP, Filters
 
 
 class Expected:

@@ -8,8 +8,8 @@ from collections import defaultdict
 
 import pytest
 
-from incidentlens.schema import load_package
-from incidentlens.validate import validate
+from incidentlens.data.schema import load_package
+from incidentlens.data.validate import validate
 from paths import REAL
 
 

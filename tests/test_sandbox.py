@@ -23,9 +23,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from incidentlens import queries, sandbox
-from incidentlens.filters import Filters
-from incidentlens.sandbox import Console, ConsoleError
+from incidentlens.console import sandbox
+from incidentlens.console.sandbox import Console, ConsoleError
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 from paths import REAL, ROOT
 
 TABLES = ("incidents", "sources", "policy_actions", "provider_types")
@@ -417,7 +418,7 @@ def test_a_worker_that_cannot_start_is_reported(console, monkeypatch):
 
 
 def test_a_worker_exits_when_its_dashboard_dies(console):
-    code = ("import os, sys; from incidentlens import sandbox; c = sandbox.Console(sys.argv[1]); "
+    code = ("import os, sys; from incidentlens.console import sandbox; c = sandbox.Console(sys.argv[1]); "
             "c.run('SELECT 1'); print(c.worker_pids()[0], flush=True); os._exit(0)")  # no cleanup
     out = subprocess.run([sys.executable, "-c", code, str(console.path)], capture_output=True, text=True,
                          timeout=30, check=True)

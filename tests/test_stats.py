@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentlens.stats import SMALL_SAMPLE, difference, share
+from incidentlens.query.stats import SMALL_SAMPLE, difference, share
 
 Z = NormalDist().inv_cdf(0.975)
 

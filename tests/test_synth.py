@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from incidentlens import synth
-from incidentlens.db import load
-from incidentlens.schema import REPO_DATA, load_package
-from incidentlens.validate import validate
+from incidentlens.data import synth
+from incidentlens.data.database import load
+from incidentlens.data.schema import REPO_DATA, load_package
+from incidentlens.data.validate import validate
 
 N = 2_000
 

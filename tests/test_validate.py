@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from incidentlens import cli
-from incidentlens.validate import Problem, validate
+from incidentlens.data.validate import Problem, validate
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "data"
 INC, SRC, POL = "incidents.csv", "sources.csv", "policy_actions.csv"

@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import filters as flt
-from .schema import data_dir, load_package
+from incidentlens.data.schema import data_dir, load_package
+from incidentlens.query import filters as flt
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -34,7 +34,7 @@ def _filters(args) -> flt.Filters:
 
 
 def _db(args):
-    from .db import DataError, load
+    from incidentlens.data.database import DataError, load
 
     try:
         return load(args.data)
@@ -44,7 +44,7 @@ def _db(args):
 
 
 def cmd_validate(args) -> int:
-    from .validate import validate
+    from incidentlens.data.validate import validate
 
     problems = validate(data_dir(args.data))
     for p in problems:
@@ -57,7 +57,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from . import queries
+    from incidentlens.query import queries
 
     db = _db(args)
     f = _filters(args)
@@ -96,7 +96,7 @@ def _write(path: str, data: bytes) -> int:
 
 
 def cmd_export(args) -> int:
-    from . import bundle, exports
+    from incidentlens.present import bundle, exports
 
     db = _db(args)
     f = _filters(args)
@@ -106,7 +106,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_brief(args) -> int:
-    from . import brief
+    from incidentlens.present import brief
 
     db = _db(args)
     f = _filters(args)
@@ -117,7 +117,7 @@ def cmd_brief(args) -> int:
 
 
 def cmd_compare(args, db, f: flt.Filters) -> int:
-    from . import compare
+    from incidentlens.query import compare
 
     pkg = db.package
     a, b = (compare.parse_slice(s, pkg) for s in args.compare)
@@ -136,13 +136,13 @@ def cmd_compare(args, db, f: flt.Filters) -> int:
 
 
 def cmd_sql(args) -> int:
-    from . import sandbox
+    from incidentlens.console import sandbox
 
     return sandbox.main_sql(args.sql, args.format, args.max_rows, _db(args))
 
 
 def cmd_synth(args) -> int:
-    from . import synth
+    from incidentlens.data import synth
 
     return synth.main_synth(args.incidents, args.out)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from incidentlens import server
+from incidentlens import local_dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -25,13 +25,13 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def server_url():
-    port = server.free_port()
-    proc = server.start(port, ROOT / "data")
+    port = local_dashboard.free_port()
+    proc = local_dashboard.start(port, ROOT / "data")
     try:
-        server.wait_healthy(proc, port, timeout=60)
+        local_dashboard.wait_healthy(proc, port, timeout=60)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.stop(proc)
+        local_dashboard.stop(proc)
 
 
 @pytest.fixture(scope="session")

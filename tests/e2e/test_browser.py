@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from incidentlens import queries
-from incidentlens.db import load
-from incidentlens.filters import Filters
+from incidentlens.data.database import load
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,11 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from . import filters as flt
-from . import images, queries
-from .charts import alt_text
-from .db import Database, DataError, load
-from .schema import data_dir, humanise
+from incidentlens.data.database import Database, DataError, load
+from incidentlens.data.schema import data_dir, humanise
+from incidentlens.present import images
+from incidentlens.present.charts import alt_text
+from incidentlens.query import filters as flt
+from incidentlens.query import queries
 
 FILTER_KEYS = flt.ALL_KEYS
 LABELS = {

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import queries
-from .db import Database
-from .filters import Filters
+from incidentlens.data.database import Database
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 FORMATS = ("csv", "json", "parquet", "xlsx")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .schema import Package, data_dir, load_package
-from .validate import Problem, validate
+from incidentlens.data.schema import Package, data_dir, load_package
+from incidentlens.data.validate import Problem, validate
 
 
 class DataError(Exception):

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from frictionless import Resource, Schema
 
-from .schema import LIST_SEPARATOR, Package, data_dir, load_package
+from incidentlens.data.schema import LIST_SEPARATOR, Package, data_dir, load_package
 
 MAX_CELL = 20_000
 # Bidi overrides and isolates can make text render differently from what it contains.

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from urllib.parse import parse_qs
 
-from . import queries
-from .db import Database
-from .filters import Filters, parse
-from .schema import Package, humanise
-from .stats import Difference, difference
+from incidentlens.data.database import Database
+from incidentlens.data.schema import Package, humanise
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters, parse
+from incidentlens.query.stats import Difference, difference
 
 MAX_SLICE = 500
 EUROPE = "AT,BE,CH,DE,DK,ES,FI,FR,GB,IE,IT,NL,NO,PL,SE"

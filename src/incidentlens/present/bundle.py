@@ -13,9 +13,10 @@ import zipfile
 
 import pandas as pd
 
-from . import exports, narrative, queries
-from .db import Database
-from .filters import Filters
+from incidentlens.data.database import Database
+from incidentlens.present import exports, narrative
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 
 def _filtered_csv(db: Database, resource: str, keep: set[str] | None) -> tuple[bytes, pd.DataFrame]:

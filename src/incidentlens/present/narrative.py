@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .queries import Headline
-from .schema import humanise
+from incidentlens.data.schema import humanise
+from incidentlens.query.queries import Headline
 
 MANAGED = ("msp", "mssp", "it_outsourcer", "public_shared_it")
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, images, narrative, queries
-from .db import Database
-from .filters import Filters
-from .schema import humanise
+from incidentlens.data.database import Database
+from incidentlens.data.schema import humanise
+from incidentlens.present import charts, images, narrative
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
 
 MAX_TABLE_ROWS = 25
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation")

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pandas as pd
 
-from .db import Database
-from .filters import Filters
-from .stats import share
+from incidentlens.data.database import Database
+from incidentlens.query.filters import Filters
+from incidentlens.query.stats import share
 
 # EU member states (ISO 3166-1 alpha-2), for actions whose jurisdiction is "EU".
 EU = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",

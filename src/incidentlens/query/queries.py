@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from .db import Database
-from .filters import Filters
-from .schema import humanise
-from .stats import Share, share
+from incidentlens.data.database import Database
+from incidentlens.data.schema import humanise
+from incidentlens.query.filters import Filters
+from incidentlens.query.stats import Share, share
 
 # dimension key -> (column, holds a list)
 DIMENSIONS: dict[str, tuple[str, bool]] = {

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .queries import Headline
-from .schema import humanise
+from incidentlens.data.schema import humanise
+from incidentlens.query.queries import Headline
 
 # Okabe–Ito, with grey reserved for "unknown".
 TYPE_COLOURS = {

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .schema import REPO_DATA, Package, load_package
+from incidentlens.data.schema import REPO_DATA, Package, load_package
 
 FIRST_DAY = np.datetime64("2015-01-01", "D")
 LAST_DAY = np.datetime64("2025-12-31", "D")

@@ -60,8 +60,8 @@ import duckdb
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .db import Database
-    from .schema import Package
+    from incidentlens.data.database import Database
+    from incidentlens.data.schema import Package
 
 MAX_SQL_CHARS = 20_000
 DEFAULT_ROWS = 10_000
@@ -399,7 +399,7 @@ def _read_exact(stream, n: int) -> bytes | None:
 # --- the worker process ------------------------------------------------------------------------
 
 _WORKER_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from incidentlens.sandbox import _worker_main; _worker_main(sys.argv[2:])")
+                "from incidentlens.console.sandbox import _worker_main; _worker_main(sys.argv[2:])")
 _WORKER_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "HOME", "TMPDIR", "LD_LIBRARY_PATH")
 
 
@@ -850,7 +850,7 @@ def format_result(result: Result, fmt: str) -> str:
     if fmt == "table":
         return _table_text(result)
     if fmt == "csv":
-        from .exports import neutralise
+        from incidentlens.present.exports import neutralise
 
         buf = io.StringIO()
         # \r\n terminators make the csv module quote any field holding a bare \r or \n.

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from .schema import Package, humanise
+from incidentlens.data.schema import Package, humanise
 
 MAX_VALUE = 500  # characters kept from any one parameter
 MAX_ITEMS = 60
