@@ -14,7 +14,7 @@ bash scripts/setup.sh requirements-dev.txt
 .venv/bin/ruff check .
 .venv/bin/incidentlens validate
 set +e
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+INCIDENTLENS_REQUIRE_BROWSER=1 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 code=$?
 set -e
 if [ "$code" = 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from incidentlens import local_dashboard
 from incidentlens.data.database import load
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
@@ -28,20 +29,35 @@ def idle(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=TIMEOUT)
 
 
-def test_deep_link_restores_the_view(page: Page, base_url, db):
-    # First request of the session's fresh server: a deep link must still go through app.py's
-    # st.navigation (a folder named pages/ would make Streamlit run the page file alone).
-    page.goto(f"{base_url}/attribution?sector=dental&years=2019-2023")
-    page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
-    idle(page)
-    sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text("Dental (", exact=False).first).to_be_visible()
-    f = Filters(years=(2019, 2023), sector=("dental",))
-    links = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData[0].link.value.length")
-    assert links == len(queries.label_flows(db, f))
-    assert "sector=dental" in page.url
-    nav = page.get_by_test_id("stSidebarNav").inner_text()
-    assert "Policy context" in nav and "Incident record" in nav
+def test_deep_link_is_the_first_request_after_a_restart(page: Page, db):
+    # A fresh server whose very first request is a deep link must serve that page with its
+    # filters (pages-directory mode), and the navigation must carry the filters to every page.
+    port = local_dashboard.free_port()
+    proc = local_dashboard.start(port, ROOT / "data")
+    try:
+        local_dashboard.wait_healthy(proc, port, timeout=60)
+        page.goto(f"http://127.0.0.1:{port}/attribution?years=2019-2023&ptype=msp")
+        page.locator(".js-plotly-plot").first.wait_for(timeout=TIMEOUT)
+        idle(page)
+        expect(page.get_by_role("heading", name="Attribution", exact=False).first).to_be_visible()
+        sidebar = page.get_by_test_id("stSidebar")
+        expect(sidebar.get_by_text("MSP (", exact=False).first).to_be_visible()
+        f = Filters(years=(2019, 2023), ptype=("msp",))
+        links = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData[0].link.value.length")
+        assert links == len(queries.label_flows(db, f))
+        hrefs = sidebar.locator("a[href]").evaluate_all("els => els.map(e => e.href)")
+        paths = {urlsplit(h).path for h in hrefs}
+        assert {"/attribution", "/explorer", "/incident", "/policy", "/brief", "/sql", "/methodology"} <= paths
+        assert all("years=2019-2023" in h and "ptype=msp" in h for h in hrefs)
+        sidebar.get_by_role("link", name="Explorer").click()
+        page.wait_for_url("**/explorer?**", timeout=TIMEOUT)
+        assert "ptype=msp" in page.url and "years=2019-2023" in page.url
+        idle(page)
+        sidebar.get_by_role("link", name="Overview").click()
+        expect(page.get_by_role("heading", name="IncidentLens").first).to_be_visible(timeout=TIMEOUT)
+        assert urlsplit(page.url).path == "/" and "ptype=msp" in page.url
+    finally:
+        local_dashboard.stop(proc)
 
 
 def test_overview_chart_is_drawn_with_a_bar_per_type(page: Page, base_url, db):

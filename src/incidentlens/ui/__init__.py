@@ -19,6 +19,19 @@ from incidentlens.query import filters as flt
 from incidentlens.query import queries
 
 FILTER_KEYS = flt.ALL_KEYS
+
+# The project's own navigation (Streamlit's page list is hidden in .streamlit/config.toml):
+# file, title, icon. The file names give the URL paths.
+PAGES = (
+    ("app.py", "Overview", ":material/insights:"),
+    ("pages/attribution.py", "Attribution", ":material/account_tree:"),
+    ("pages/explorer.py", "Explorer", ":material/table:"),
+    ("pages/incident.py", "Incident record", ":material/description:"),
+    ("pages/policy.py", "Policy context", ":material/gavel:"),
+    ("pages/brief.py", "Brief (PDF/Word)", ":material/picture_as_pdf:"),
+    ("pages/sql.py", "SQL console", ":material/terminal:"),
+    ("pages/methodology.py", "Methodology", ":material/menu_book:"),
+)
 LABELS = {
     "ptype": "Provider assessed as", "family": "Provider family", "label": "Label used by a source",
     "labelled_by": "Labelled MSP by (source type)", "sector": "Victim sector", "country": "Country",
@@ -35,6 +48,21 @@ def _database(directory: str) -> Database:
 def _sidebar_counts(directory: str, version: str, f: flt.Filters, _db: Database) -> dict[str, dict[str, int]]:
     """Facet counts per filter, cached: every rerun draws the sidebar, most with unchanged filters."""
     return queries.sidebar_counts(_db, f)
+
+
+def start(page: str) -> tuple[Database, flt.Filters]:
+    """Set up a page: config, navigation carrying the filters, the database and the sidebar."""
+    title = next(name for path, name, _ in PAGES if path == page)
+    st.set_page_config(page_title=f"{title} · IncidentLens", page_icon="🔎", layout="wide")
+    nav = st.sidebar.container()
+    db = database()
+    f = sidebar_filters(db)
+    params = f.to_params()
+    with nav:
+        for path, name, icon in PAGES:
+            st.page_link(path, label=name, icon=icon, query_params=params)
+        st.divider()
+    return db, f
 
 
 def database() -> Database:

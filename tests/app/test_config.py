@@ -18,6 +18,7 @@ EXPECTED = {
     "logger.enableRich": False,
     "client.showErrorDetails": "none",
     "client.toolbarMode": "viewer",
+    "client.showSidebarNavigation": False,
     "server.headless": True,
     "server.fileWatcherType": "none",
     "server.runOnSave": False,

@@ -7,8 +7,7 @@ from incidentlens.data.schema import humanise
 from incidentlens.present import charts
 from incidentlens.query import compare, queries
 
-db = ui.database()
-f = ui.sidebar_filters(db)
+db, f = ui.start("pages/attribution.py")
 ui.header("Attribution: what was called an MSP, and what it was", db, f, "attribution")
 
 high_only = st.toggle("High-confidence codings only", key="high_only",

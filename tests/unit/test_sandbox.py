@@ -21,13 +21,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from incidentlens.console import sandbox
 from incidentlens.console.sandbox import Console, ConsoleError
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
-from paths import REAL, ROOT
+from paths import REAL
 
 TABLES = ("incidents", "sources", "policy_actions", "provider_types")
 GATE = "Only a single SELECT statement is allowed"
@@ -503,22 +502,3 @@ def test_main_sql_exit_codes(db, capsys):
     out = capsys.readouterr()
     assert out.out == "" and out.err.startswith(f"error: {GATE}")
     assert sandbox.main_sql("SELECT 1", "xml", 10, db) == 2
-
-
-# --- the page --------------------------------------------------------------------------------
-
-
-def test_page_runs_a_linked_query_and_shows_refusals_as_plain_text(fixture_dir, monkeypatch, db):
-    monkeypatch.setenv("INCIDENTLENS_DATA", str(fixture_dir))
-    at = AppTest.from_file(str(ROOT / "app_pages" / "sql.py"), default_timeout=60)
-    at.query_params["sql"] = "SELECT provider_type, count(*) AS n FROM incidents GROUP BY ALL ORDER BY ALL"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    shown = at.dataframe[-1].value
-    assert shown["n"].sum() == queries.count(db, Filters())
-    at.text_area(key="sql_text").set_value('SELECT * FROM "![x](http://tracker.invalid/p.png)"')
-    at.button[0].click().run()
-    assert not at.exception
-    assert len(at.error) == 1 and "![x](" not in at.error[0].value  # Markdown is escaped
-    assert at.query_params["sql"] in ('SELECT * FROM "![x](http://tracker.invalid/p.png)"',
-                                      ['SELECT * FROM "![x](http://tracker.invalid/p.png)"'])

@@ -11,8 +11,7 @@ from incidentlens.data.schema import humanise
 from incidentlens.present import charts
 from incidentlens.query import policy
 
-db = ui.database()
-f = ui.sidebar_filters(db)
+db, f = ui.start("pages/policy.py")
 ui.header("Policy context: incidents and government action", db, f, "policy")
 st.markdown(
     "Incidents per quarter (filtered by the sidebar) with the dated government actions on MSPs "

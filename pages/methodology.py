@@ -10,8 +10,7 @@ from incidentlens.data.schema import humanise
 from incidentlens.present import narrative
 
 ROOT = Path(__file__).resolve().parents[1]
-db = ui.database()
-f = ui.sidebar_filters(db)
+db, f = ui.start("pages/methodology.py")
 st.title("Methodology and data dictionary")
 st.caption(f"Dataset v{db.version}, released {db.package.created} · licence {db.package.license}")
 

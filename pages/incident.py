@@ -10,8 +10,7 @@ from incidentlens import ui
 from incidentlens.data.schema import humanise
 from incidentlens.query import queries
 
-db = ui.database()
-f = ui.sidebar_filters(db)
+db, f = ui.start("pages/incident.py")
 raw_id = st.query_params.get("id", "")
 incident_id = str(raw_id)[:120]
 record = queries.incident(db, incident_id) if incident_id else None
@@ -26,7 +25,7 @@ if record is None:
     if choice:
         st.query_params["id"] = choice
         st.rerun()
-    st.page_link("app_pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
+    st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
     st.stop()
 
 
@@ -96,4 +95,4 @@ with st.expander("Suggest a correction"):
         language=None,
     )
     st.caption("Copy this text into an issue or an e-mail to the curators; see CONTRIBUTING.md.")
-st.page_link("app_pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")
+st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")

@@ -9,8 +9,7 @@ from incidentlens.present import exports
 
 MAX_URL_CHARS = 4_000  # longer queries are not written into the link (browsers and proxies cut URLs)
 
-db = ui.database()
-f = ui.sidebar_filters(db)
+db, f = ui.start("pages/sql.py")
 
 
 @st.cache_resource(show_spinner="Preparing the SQL console…", on_release=sandbox.Console.close)

@@ -6,8 +6,7 @@ from incidentlens import ui
 from incidentlens.present import bundle, exports
 from incidentlens.query import queries
 
-db = ui.database()
-f = ui.sidebar_filters(db)
+db, f = ui.start("pages/explorer.py")
 ui.header("Explorer", db, f, "explorer")
 
 df = queries.incidents(db, f, queries.EXPLORER_COLUMNS)

@@ -11,8 +11,8 @@ from incidentlens.query.filters import Filters
 from paths import REAL, ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["app_pages/overview.py", "app_pages/attribution.py", "app_pages/explorer.py", "app_pages/incident.py",
-         "app_pages/policy.py", "app_pages/brief.py", "app_pages/sql.py", "app_pages/methodology.py"]
+PAGES = ["app.py", "pages/attribution.py", "pages/explorer.py", "pages/incident.py",
+         "pages/policy.py", "pages/brief.py", "pages/sql.py", "pages/methodology.py"]
 
 
 def open_page(page: str, params: dict | None = None) -> AppTest:
@@ -20,7 +20,7 @@ def open_page(page: str, params: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    if page != "app_pages/overview.py":
+    if page != "app.py":
         at.switch_page(page)
     return at.run()
 
@@ -44,7 +44,7 @@ def test_overview_numbers_follow_the_sector_filter(monkeypatch):
     from incidentlens.data.database import load
 
     db = load(REAL)
-    at = open_page("app_pages/overview.py")
+    at = open_page("app.py")
     everything = queries.headline(db, Filters())
     assert at.metric[0].value == str(everything.n)
     assert at.metric[1].value == str(everything.labelled.k)
@@ -60,7 +60,7 @@ def test_overview_numbers_follow_the_sector_filter(monkeypatch):
 def test_url_to_widgets_to_url_round_trip(monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
     params = {"years": "2019-2021", "ptype": "software_vendor,msp", "country": "US", "q": "ransom"}
-    at = open_page("app_pages/explorer.py", params)
+    at = open_page("pages/explorer.py", params)
     assert not at.exception
     assert at.multiselect(key="w_ptype").value == ["msp", "software_vendor"]
     assert at.multiselect(key="w_country").value == ["US"]
@@ -73,10 +73,10 @@ def test_url_to_widgets_to_url_round_trip(monkeypatch):
 
 def test_filters_survive_a_page_switch(monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    at = open_page("app_pages/overview.py", {"sector": "dental"})
-    at.switch_page("app_pages/attribution.py").run()
+    at = open_page("app.py", {"sector": "dental"})
+    at.switch_page("pages/attribution.py").run()
     assert at.multiselect(key="w_sector").value == ["dental"]
-    at.switch_page("app_pages/explorer.py").run()
+    at.switch_page("pages/explorer.py").run()
     assert at.multiselect(key="w_sector").value == ["dental"]
 
 
@@ -87,7 +87,7 @@ def test_filters_survive_a_page_switch(monkeypatch):
     {"country": "<script>alert(1)</script>", "q": "%' OR 1=1 --"},
     {"id": "../../etc/passwd"},
 ])
-@pytest.mark.parametrize("page", ["app_pages/overview.py", "app_pages/explorer.py", "app_pages/incident.py"])
+@pytest.mark.parametrize("page", ["app.py", "pages/explorer.py", "pages/incident.py"])
 def test_hostile_params_fall_back_with_a_note(page, params, monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
     at = open_page(page, params)
@@ -98,17 +98,17 @@ def test_hostile_params_fall_back_with_a_note(page, params, monkeypatch):
 
 def test_incident_record_shows_sources_and_unknown_id(monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    at = open_page("app_pages/incident.py", {"id": "2019-08-texas-municipalities-tsm"})
+    at = open_page("pages/incident.py", {"id": "2019-08-texas-municipalities-tsm"})
     assert at.title[0].value.startswith("Texas") or "Texas" in at.title[0].value
     text = " ".join(m.value for m in at.markdown)
     assert "TSM" in text or "tsm" in text.lower()
-    at = open_page("app_pages/incident.py", {"id": "2099-01-no-such-incident"})
+    at = open_page("pages/incident.py", {"id": "2099-01-no-such-incident"})
     assert at.error and "No incident" in at.error[0].value
 
 
 def test_high_confidence_toggle_redraws(monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    at = open_page("app_pages/attribution.py")
+    at = open_page("pages/attribution.py")
     before = at.get("plotly_chart")[0].proto.spec
     at.toggle(key="high_only").set_value(True).run()
     assert not at.exception
@@ -122,7 +122,7 @@ def test_comparison_comes_from_the_url_with_the_cli_numbers(monkeypatch, capsys)
     from incidentlens.query import compare
 
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    at = open_page("app_pages/attribution.py", {"ca": "label=msp", "cb": "label=not_msp", "cshare": "software_vendor"})
+    at = open_page("pages/attribution.py", {"ca": "label=msp", "cb": "label=not_msp", "cshare": "software_vendor"})
     assert at.selectbox(key="cmp_share").value == "software_vendor"
     db = load(REAL)
     pkg = db.package
@@ -144,5 +144,5 @@ def test_every_real_incident_record_renders(monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
     with open(REAL / "incidents.csv", encoding="utf-8", newline="") as fh:
         ids = [r["incident_id"] for r in csv.DictReader(fh)]
-    failed = [i for i in ids if open_page("app_pages/incident.py", {"id": i}).exception]
+    failed = [i for i in ids if open_page("pages/incident.py", {"id": i}).exception]
     assert failed == []

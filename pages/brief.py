@@ -8,8 +8,7 @@ from incidentlens import ui
 from incidentlens.present import brief
 from incidentlens.query import queries
 
-db = ui.database()
-f = ui.sidebar_filters(db)
+db, f = ui.start("pages/brief.py")
 ui.header("Brief for testimony and print", db, f, "brief")
 n = queries.count(db, f)
 st.markdown(

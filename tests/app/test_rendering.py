@@ -65,7 +65,7 @@ def test_incident_page_shows_hostile_text_literally(data_dir, monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(data_dir))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["id"] = rows[0]["incident_id"]
-    at.switch_page("app_pages/incident.py")
+    at.switch_page("pages/incident.py")
     at.run()
     assert not at.exception
     for element in at.markdown:
