@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from incidentlens import ui
@@ -29,29 +28,7 @@ kinds = c2.multiselect("Kind of action", list(kinds_vocab), format_func=humanise
 acts = policy.actions(db, tuple(jur), tuple(kinds))
 q = policy.quarterly(db, f)
 
-fig = go.Figure()
-for fam, colour in charts.FAMILY_COLOURS.items():
-    part = q[q["provider_family"] == fam]
-    fig.add_bar(x=part["quarter"], y=part["n"], name=humanise(fam), marker_color=colour,
-                hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>")
-top = int(q.groupby("quarter")["n"].sum().max()) if len(q) else 1
-fig.add_scatter(
-    x=acts["date"], y=[top + 1.2 + (i % 2) * 1.1 for i in range(len(acts))], mode="markers+text",
-    name="Government action",
-    marker={"symbol": "diamond", "size": 11, "color": "#222"},
-    text=[str(i + 1) for i in range(len(acts))], textposition="top center",
-    customdata=[[t, ", ".join(j), humanise(k), w[:220]] for t, j, k, w in
-                zip(acts["title"], acts["jurisdictions"], acts["kind"], acts["what_it_does"])],
-    hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{x|%d %b %Y}"
-                  "<br>%{customdata[3]}<extra></extra>",
-)
-fig.update_layout(barmode="stack")
-fig.update_yaxes(title="Incidents per quarter", range=[0, top + 4])
-fig.update_xaxes(title="Quarter of attack (markers: date of action)")
-n = int(q["n"].sum())
-title = f"{n} incidents by quarter, with {len(acts)} government actions on MSPs and IT providers"
-ui.chart(charts.finish(fig, title, f"n = {n}; {f.describe(pkg)}. Numbers on markers match the table below.",
-                       480),
+ui.chart(charts.policy_timeline(q, acts, f.describe(pkg)),
          acts[["date", "jurisdictions", "kind", "title", "status"]], "policy_timeline", "policy")
 
 st.subheader("The actions")

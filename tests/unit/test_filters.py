@@ -14,7 +14,7 @@ from incidentlens.data.schema import load_package
 from incidentlens.query import queries
 from incidentlens.query.filters import LIST_KEYS, NOT_MSP, Filters, parse
 
-REAL_PACKAGE = Path(__file__).resolve().parents[1] / "data" / "datapackage.json"
+REAL_PACKAGE = Path(__file__).resolve().parents[2] / "data" / "datapackage.json"
 
 
 @pytest.fixture(scope="module")

@@ -63,7 +63,8 @@ def test_takeaways_carry_the_headline_numbers(db, raw, f):
     assert f"{managed} ({pct(managed / k)}) were managed-IT providers" in lines[1]
     others = [t for t in h.labelled_by_type if t.code not in raw["managed_types"] and t.share.k]
     top = max(others, key=lambda t: t.share.k)  # max() keeps the first of equals, as a stable sort does
-    assert f"was {top.label.lower()} ({top.share.k} of {k}, {pct(top.share.k / k)})" in lines[2]
+    phrase = db.package.phrase(top.code)
+    assert f"providers assessed as {phrase} ({top.share.k} of {k}, {pct(top.share.k / k)})" in lines[2]
     unknown = next(t.share for t in h.by_type if t.code == "unknown")
     assert any(line.startswith(f"For {unknown.k} of {n} incidents ({pct(unknown.k / n)})") for line in lines)
     assert ("Fewer than 10 labelled-MSP incidents" in lines[-1]) == (0 < k < 10)
@@ -76,7 +77,7 @@ def test_takeaways_match_a_hand_count_of_the_fixture(db, raw):
     assert lines[0].startswith("5 of 9 incidents in view (56%)")
     assert lines[1].startswith("Of those 5, 1 (")
     assert "2 (40%) were managed-IT" in lines[1]
-    assert "software vendor (2 of 5, 40%)" in lines[2]
+    assert "a software vendor (2 of 5, 40%)" in lines[2]
 
 
 def test_takeaways_without_labelled_incidents(db):
@@ -103,7 +104,10 @@ def test_cite_labelled(db):
 
 
 @pytest.mark.parametrize(("code", "subject"), [("msp", "a provider assessed as an MSP"),
-                                                ("software_vendor", "a provider assessed as software vendor"),
+                                                ("software_vendor", "a provider assessed as a software vendor"),
+                                                ("it_outsourcer", "a provider assessed as an IT outsourcer"),
+                                                ("public_shared_it", "a provider assessed as public shared IT"),
+                                                ("non_it_supplier", "a provider assessed as a non-IT supplier"),
                                                 ("unknown", "a provider whose type is unknown")])
 def test_cite_type(db, code, subject):
     h = queries.headline(db, Filters())

@@ -21,7 +21,7 @@ import pytest
 from incidentlens import cli
 from incidentlens.data.validate import Problem, validate
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "data"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 INC, SRC, POL = "incidents.csv", "sources.csv", "policy_actions.csv"
 FORMAT = re.compile(
     r"^(incidents\.csv|sources\.csv|policy_actions\.csv|datapackage\.json):\d+:\d+: \S[^\n\r]*$")

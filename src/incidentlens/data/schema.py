@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 REPO_DATA = Path(__file__).resolve().parents[3] / "data"
@@ -105,11 +105,47 @@ class Package:
 
     @property
     def type_family(self) -> dict[str, str]:
-        return dict(self.raw["x-provider-type-family"])
+        return dict(self.raw.get("x-provider-type-family", {}))
 
     @property
     def families(self) -> dict[str, str]:
-        return dict(self.raw["x-provider-families"])
+        return dict(self.raw.get("x-provider-families", {}))
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        """Every code's display label: field `x-labels` and the provider families' labels."""
+        out: dict[str, str] = {}
+        for res in self.raw.get("resources", []):
+            for f in res.get("schema", {}).get("fields", []):
+                out.update({k: v for k, v in (f.get("x-labels") or {}).items() if k not in out})
+        out.update({k: v for k, v in (self.raw.get("x-provider-family-labels") or {}).items() if k not in out})
+        return out
+
+    def _custom(self, resource: str, name: str, key: str) -> dict[str, str]:
+        """A field's custom key (`x-colours`, `x-phrases` …); empty when the package lacks it."""
+        for res in self.raw.get("resources", []):
+            if res.get("name") == resource:
+                for f in res.get("schema", {}).get("fields", []):
+                    if f.get("name") == name:
+                        return dict(f.get(key) or {})
+        return {}
+
+    @cached_property
+    def _colours(self) -> dict[str, str]:
+        return {**self._custom("incidents", "provider_type", "x-colours"),
+                **(self.raw.get("x-provider-family-colours") or {})}
+
+    def label(self, code: str) -> str:
+        """Display label of a vocabulary code; a readable fallback for codes without one."""
+        return self._labels.get(code) or fallback_label(str(code))
+
+    def colour(self, code: str) -> str:
+        """Chart colour of a provider type or family; neutral grey for any other code."""
+        return self._colours.get(code, NEUTRAL_COLOUR)
+
+    def phrase(self, code: str) -> str:
+        """How a provider type reads in a sentence ("an IT outsourcer", "public shared IT")."""
+        return self._custom("incidents", "provider_type", "x-phrases").get(code) or self.label(code).lower()
 
 
 @lru_cache(maxsize=8)
@@ -124,28 +160,14 @@ def load_package(directory: str | os.PathLike | None = None) -> Package:
     return _load(str(path), path.stat().st_mtime)
 
 
-def humanise(code: str) -> str:
-    """`break_fix` -> `Break fix`: a readable fallback label for a vocabulary code."""
-    special = {
-        "msp": "MSP",
-        "mssp": "MSSP",
-        "break_fix": "Break/fix",
-        "consultant_var": "Consultant / reseller",
-        "it_outsourcer": "IT outsourcer",
-        "public_shared_it": "Public shared IT",
-        "cloud_hosting": "Cloud / hosting",
-        "non_it_supplier": "Non-IT supplier",
-        "software_vendor": "Software vendor",
-        "managed_it": "Managed IT",
-        "reactive_project": "Reactive / project IT",
-        "product_platform": "Product / platform",
-        "non_it": "Non-IT",
-        "it_provider_generic": "IT provider (generic)",
-        "it_consultant": "IT consultant",
-        "contractor_supplier": "Contractor / supplier",
-        "mixed_or_hedged": "Mixed or hedged",
-        "it_services": "IT services",
-    }
-    if code in special:
-        return special[code]
+NEUTRAL_COLOUR = "#999999"
+
+
+def fallback_label(code: str) -> str:
+    """`break_fix` -> `Break fix`: for a code the package gives no label (a user's own data)."""
     return code.replace("_", " ").capitalize()
+
+
+def humanise(code: str) -> str:
+    """The display label of a vocabulary code, from the active data package's `x-labels`."""
+    return load_package().label(code)

@@ -7,29 +7,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from incidentlens.data.schema import humanise
+from incidentlens.data.schema import humanise, load_package
 from incidentlens.query.queries import Headline
 
-# Okabe–Ito, with grey reserved for "unknown".
-TYPE_COLOURS = {
-    "msp": "#0072B2",
-    "mssp": "#56B4E9",
-    "it_outsourcer": "#009E73",
-    "public_shared_it": "#8FD1BB",
-    "break_fix": "#E69F00",
-    "consultant_var": "#F0E442",
-    "software_vendor": "#D55E00",
-    "cloud_hosting": "#CC79A7",
-    "non_it_supplier": "#6B4C9A",
-    "unknown": "#999999",
-}
-FAMILY_COLOURS = {
-    "managed_it": "#0072B2",
-    "reactive_project": "#E69F00",
-    "product_platform": "#D55E00",
-    "non_it": "#6B4C9A",
-    "unknown": "#999999",
-}
+# Colours (Okabe–Ito, grey for "unknown") and labels come from data/datapackage.json.
 FONT = "Liberation Sans, Arial, sans-serif"
 
 
@@ -65,7 +46,7 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     err_minus = [(t.share.share - t.share.low) if t.share.share is not None else 0 for t in rows]
     fig = go.Figure(go.Bar(
         x=x, y=y, orientation="h",
-        marker_color=[TYPE_COLOURS.get(t.code, "#999999") for t in rows],
+        marker_color=[_colour(t.code) for t in rows],
         error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#444", "thickness": 1.2},
         customdata=[[t.share.k, t.share.n, _pct(t.share.low), _pct(t.share.high)] for t in rows],
         hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%}),"
@@ -82,11 +63,11 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
     labels = [f"Called: {humanise(t)}" for t in flows["label_term"].unique()]
     types = [f"Was: {humanise(t)}" for t in flows["provider_type"].unique()]
     index = {name: i for i, name in enumerate(labels + types)}
-    colours = [TYPE_COLOURS.get(t, "#999999") for t in flows["provider_type"]]
+    colours = [_colour(t) for t in flows["provider_type"]]
     fig = go.Figure(go.Sankey(
         node={"label": labels + types, "pad": 12, "thickness": 14,
               "color": ["#bbbbbb"] * len(labels)
-              + [TYPE_COLOURS.get(t, "#999999") for t in flows["provider_type"].unique()]},
+              + [_colour(t) for t in flows["provider_type"].unique()]},
         link={"source": [index[f"Called: {humanise(t)}"] for t in flows["label_term"]],
               "target": [index[f"Was: {humanise(t)}"] for t in flows["provider_type"]],
               "value": flows["n"].tolist(),
@@ -127,9 +108,9 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
 def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     """Incidents per year, stacked by assessed provider type."""
     fig = go.Figure()
-    for code, colour in TYPE_COLOURS.items():
+    for code in _in_order(df["provider_type"], load_package().type_family):
         part = df[df["provider_type"] == code]
-        fig.add_bar(x=part["year"], y=part["n"], name=humanise(code), marker_color=colour,
+        fig.add_bar(x=part["year"], y=part["n"], name=humanise(code), marker_color=_colour(code),
                     hovertemplate="%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>")
     totals = df.groupby("year")["n"].sum()
     peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
@@ -161,10 +142,10 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
     totals = df.groupby("value")["n"].sum().sort_values(ascending=False)
     keep = list(totals.index[:top])
     fig = go.Figure()
-    for fam, colour in FAMILY_COLOURS.items():
+    for fam in _in_order(df["provider_family"], load_package().families):
         part = df[(df["provider_family"] == fam) & df["value"].isin(keep)]
         fig.add_bar(y=[_label(v, what) for v in part["value"]], x=part["n"], orientation="h",
-                    name=humanise(fam), marker_color=colour,
+                    name=humanise(fam), marker_color=_colour(fam),
                     hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>")
     fig.update_layout(barmode="stack")
     fig.update_yaxes(categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1],
@@ -176,13 +157,21 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
                    max(360, 28 * min(top, len(totals)) + 160))
 
 
-SPECIAL_CODES = {"ZZ": "Not reported", "EU": "EU (no country given)"}
-
-
 def _label(value: str, what: str) -> str:
-    if what in ("country", "US state"):
-        return SPECIAL_CODES.get(value, value) if what == "country" else value
-    return humanise(value)
+    if what == "US state":
+        return value
+    return humanise(value) if what != "country" or value in ("ZZ", "EU") else value
+
+
+def _colour(code: str) -> str:
+    return load_package().colour(code)
+
+
+def _in_order(present: pd.Series, vocabulary: dict[str, str]) -> list[str]:
+    """The codes present, in vocabulary order, then any code the vocabulary lacks (drawn in the
+    neutral colour, never dropped: the title counts them)."""
+    seen = [str(c) for c in present.dropna().unique()]
+    return [c for c in vocabulary if c in seen] + sorted(c for c in seen if c not in vocabulary)
 
 
 def _value(v) -> str:
@@ -211,3 +200,43 @@ def alt_text(fig: go.Figure, limit: int = 700) -> str:
             parts.append(f"Sankey diagram with {len(trace.link.value)} links between labels and provider types.")
     text = " ".join(parts)
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def marker_lanes(dates: list, min_gap_days: int = 120) -> list[int]:
+    """A lane per marker so that no two markers closer than `min_gap_days` share a height."""
+    lanes: list[int] = []
+    last: dict[int, pd.Timestamp] = {}
+    for d in (pd.Timestamp(x) for x in dates):
+        lane = next(i for i in range(len(dates) + 1)
+                    if i not in last or (d - last[i]).days >= min_gap_days)
+        last[lane] = d
+        lanes.append(lane)
+    return lanes
+
+
+def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words: str) -> go.Figure:
+    """Incidents per quarter by provider family, with numbered markers for government actions,
+    each on its own lane so that none overlaps another."""
+    fig = go.Figure()
+    for fam in _in_order(quarters["provider_family"], load_package().families):
+        part = quarters[quarters["provider_family"] == fam]
+        fig.add_bar(x=part["quarter"], y=part["n"], name=humanise(fam), marker_color=_colour(fam),
+                    hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>")
+    top = int(quarters.groupby("quarter")["n"].sum().max()) if len(quarters) else 1
+    lanes = marker_lanes(list(actions["date"]))
+    step = max(1.0, top * 0.12)
+    fig.add_scatter(
+        x=actions["date"], y=[top + step * (1 + lane) for lane in lanes], mode="markers+text",
+        name="Government action", marker={"symbol": "diamond", "size": 11, "color": "#222"},
+        text=[str(i + 1) for i in range(len(actions))], textposition="middle right",
+        customdata=[[t, ", ".join(j), humanise(k), w[:220]] for t, j, k, w in
+                    zip(actions["title"], actions["jurisdictions"], actions["kind"], actions["what_it_does"])],
+        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{x|%d %b %Y}"
+                      "<br>%{customdata[3]}<extra></extra>",
+    )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title="Incidents per quarter", range=[0, top + step * (max(lanes, default=0) + 2.5)])
+    fig.update_xaxes(title="Quarter of attack (markers: date of action)")
+    n = int(quarters["n"].sum())
+    title = f"{n} incidents by quarter, with {len(actions)} government actions on MSPs and IT providers"
+    return finish(fig, title, f"n = {n}; {filter_words}. Numbers on markers match the table below.", 480)

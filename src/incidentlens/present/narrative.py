@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from incidentlens.data.schema import humanise
+from incidentlens.data.schema import load_package
 from incidentlens.query.queries import Headline
 
-MANAGED = ("msp", "mssp", "it_outsourcer", "public_shared_it")
+
+def _managed() -> tuple[str, ...]:
+    """Provider types in the managed-IT family, from the data package."""
+    return tuple(code for code, fam in load_package().type_family.items() if fam == "managed_it")
 
 
 def _pct(x: float | None) -> str:
@@ -25,8 +28,9 @@ def takeaways(h: Headline) -> list[str]:
     n_lab = h.labelled.k
     if n_lab:
         msp = h.labelled_share("msp")
-        managed = sum(t.share.k for t in h.labelled_by_type if t.code in MANAGED)
-        other = sorted((t for t in h.labelled_by_type if t.code not in MANAGED and t.share.k),
+        managed_types = _managed()
+        managed = sum(t.share.k for t in h.labelled_by_type if t.code in managed_types)
+        other = sorted((t for t in h.labelled_by_type if t.code not in managed_types and t.share.k),
                        key=lambda t: -t.share.k)
         out.append(
             f"Of those {n_lab}, {msp.k} ({msp.percent()}) involved a provider assessed as an MSP; "
@@ -36,8 +40,8 @@ def takeaways(h: Headline) -> list[str]:
         if other:
             top = other[0]
             out.append(
-                f"The largest other group behind the MSP label was {top.label.lower()} "
-                f"({top.share.k} of {n_lab}, {_pct(top.share.share)})."
+                f"The largest other group behind the MSP label: providers assessed as "
+                f"{load_package().phrase(top.code)} ({top.share.k} of {n_lab}, {_pct(top.share.share)})."
             )
     unknown = next(t.share for t in h.by_type if t.code == "unknown")
     out.append(
@@ -69,9 +73,8 @@ def cite_labelled(h: Headline, permalink: str, today: dt.date | None = None) -> 
 def cite_type(h: Headline, code: str, permalink: str, today: dt.date | None = None) -> str:
     """'Of N incidents publicly labelled MSP attacks in <filter>, K (P%, 95% CI a–b%) involved …'"""
     s = h.labelled_share(code)
-    what = "an MSP" if code == "msp" else ("a provider of unknown type" if code == "unknown"
-                                            else humanise(code).lower())
-    subject = "a provider whose type is unknown" if code == "unknown" else f"a provider assessed as {what}"
+    phrase = load_package().phrase(code)
+    subject = "a provider whose type is unknown" if code == "unknown" else f"a provider assessed as {phrase}"
     return (f"Of {h.labelled.k} incidents publicly labelled MSP attacks ({h.filter_words}), {s.k} "
             f"({_ci(s)}) involved {subject}. {_source(h, permalink, today)}")
 
