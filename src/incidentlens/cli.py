@@ -20,9 +20,10 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("filters (same names and values as the dashboard URL)")
-    for key in flt.ALL_KEYS:
-        g.add_argument(f"--{key.replace('_', '-')}", dest=f"f_{key}", metavar="VALUE",
-                       help="free text" if key == "q" else "comma-separated values")
+    g.add_argument("--years", dest="f_years", metavar="RANGE", help="a year or a range, e.g. 2019-2023")
+    for key in flt.KEYS:
+        g.add_argument(key.cli, dest=f"f_{key.name}", metavar="VALUES", help=f"comma-separated {key.help}")
+    g.add_argument("--q", dest="f_q", metavar="TEXT", help="free text in titles, summaries and providers")
 
 
 def _filters(args) -> flt.Filters:

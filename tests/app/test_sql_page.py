@@ -11,8 +11,9 @@ from paths import ROOT
 
 def test_page_runs_a_linked_query_and_shows_refusals_as_plain_text(fixture_dir, monkeypatch, db):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(fixture_dir))
-    at = AppTest.from_file(str(ROOT / "pages" / "sql.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["sql"] = "SELECT provider_type, count(*) AS n FROM incidents GROUP BY ALL ORDER BY ALL"
+    at.switch_page("pages/sql.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     shown = at.dataframe[-1].value

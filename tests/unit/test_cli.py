@@ -92,7 +92,7 @@ def test_stats_text_with_filters(fixture_dir, capsys):
     out = capsys.readouterr().out
     assert "Incidents in view: 1\n" in out
     assert "Labelled MSP by at least one source: 1 of 1" in out
-    assert "dental incidents" in out and "2019–2020" in out
+    assert "in the dental sector" in out and "2019–2020" in out
 
 
 def test_stats_dashed_option_names(fixture_dir, capsys):

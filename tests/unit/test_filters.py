@@ -266,9 +266,9 @@ def test_describe_empty():
 def test_describe_dental_us_years_labelled_by_government(pkg):
     f = Filters(sector=("dental",), country=("US",), years=(2019, 2021), labelled_by=("government",))
     words = f.describe(pkg)
-    assert words.startswith("dental incidents, with victims in ")
-    assert "2019–2021" in words
-    assert "labelled MSP by at least one government source" in words
+    assert words.startswith("incidents, 2019–2021, ")
+    assert "in the dental sector" in words and "with victims in US" in words
+    assert "labelled MSP by at least one government speaker" in words
 
 
 def test_describe_keeps_country_and_state_codes_as_written():
@@ -279,7 +279,7 @@ def test_describe_keeps_country_and_state_codes_as_written():
 
 def test_describe_single_year_and_alternatives():
     words = Filters(years=(2020, 2020), sector=("dental", "healthcare")).describe()
-    assert words == "dental or healthcare incidents, 2020"
+    assert words == "incidents, 2020, in the dental or healthcare sector"
 
 
 def test_describe_labels_and_search():
@@ -292,7 +292,7 @@ def test_describe_labels_and_search():
 
 def test_describe_two_source_kinds():
     words = Filters(labelled_by=("government", "mainstream_media")).describe()
-    assert "labelled MSP by at least one government or mainstream media source" in words
+    assert "labelled MSP by at least one government or mainstream media speaker" in words
 
 
 # ---- SQL -------------------------------------------------------------------------------------

@@ -22,8 +22,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from incidentlens.console import sandbox
-from incidentlens.console.sandbox import Console, ConsoleError
+from incidentlens.console import Console, ConsoleError, catalogue, gate, output, worker
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 from paths import REAL
@@ -75,7 +74,7 @@ def test_snapshot_is_private_read_only_and_removed_on_close(db):
 
 
 def test_examples_all_run(console):
-    for name, sql in sandbox.EXAMPLES.items():
+    for name, sql in catalogue.EXAMPLES.items():
         result = console.run(sql)
         assert result.rows, name
         assert not result.truncated
@@ -87,21 +86,21 @@ def test_examples_run_on_the_real_data(request):
         pytest.skip("the curated data is not there yet")
     con = Console.from_database(request.getfixturevalue("real_db"))
     try:
-        for name, sql in sandbox.EXAMPLES.items():
+        for name, sql in catalogue.EXAMPLES.items():
             assert con.run(sql).columns, name
     finally:
         con.close()
 
 
 def test_government_example_matches_the_query_layer(db, console):
-    got = dict(console.run(sandbox.EXAMPLES["Labelled MSP by government sources, by assessed type"]).rows)
+    got = dict(console.run(catalogue.EXAMPLES["Labelled MSP by government sources, by assessed type"]).rows)
     h = queries.headline(db, Filters(labelled_by=("government",)))
     assert got == {t.code: t.share.k for t in h.by_type}
     assert sum(got.values()) == h.n > 0
 
 
 def test_year_family_example_matches_the_database(db, console):
-    got = console.run(sandbox.EXAMPLES["Incidents per year and provider family"]).df()
+    got = console.run(catalogue.EXAMPLES["Incidents per year and provider family"]).df()
     expected = db.query("SELECT attack_year, provider_family, count(*) AS incidents FROM incidents "
                         "GROUP BY ALL ORDER BY attack_year, provider_family")
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
@@ -109,11 +108,11 @@ def test_year_family_example_matches_the_database(db, console):
 
 
 def test_label_examples_match_the_database(db, console):
-    got = console.run(sandbox.EXAMPLES["Sources per label term and source type"]).rows
+    got = console.run(catalogue.EXAMPLES["Sources per label term and source type"]).rows
     expected = db.query("SELECT label_term, source_type, count(*) FROM sources WHERE is_repost = 'no' "
                         "GROUP BY ALL ORDER BY ALL")
     assert got == [tuple(r) for r in expected.itertuples(index=False)]
-    called = console.run(sandbox.EXAMPLES[
+    called = console.run(catalogue.EXAMPLES[
         "Incidents whose provider was called an MSP but assessed as something else"]).df()
     flows = queries.label_flows(db, Filters())
     assert set(called["incident_id"]) == set(db.query(
@@ -135,14 +134,14 @@ def test_big_results_are_truncated_quickly(console):
     assert time.perf_counter() - started < 1.0
     assert len(result.rows) == 1000 and result.truncated
     capped = console.run("SELECT * FROM range(200000)", max_rows=10**9)
-    assert len(capped.rows) == sandbox.MAX_ROWS and capped.truncated
+    assert len(capped.rows) == worker.MAX_ROWS and capped.truncated
     exact = console.run("SELECT * FROM range(5)", max_rows=5)
     assert len(exact.rows) == 5 and not exact.truncated
 
 
 def test_schema_table_describes_every_column(db, console):
     schema = console.schema_table(db.package)
-    assert list(schema["table"].unique()) == [*TABLES, *sandbox.VIEWS]
+    assert list(schema["table"].unique()) == [*TABLES, *catalogue.VIEWS]
     incidents = schema[schema["table"] == "incidents"].set_index("column")
     assert incidents.at["countries", "type"] == "VARCHAR[]"
     assert incidents.at["attack_date", "type"] == "DATE"
@@ -218,7 +217,7 @@ HOSTILE = [
     ("SELECT repeat('x', 1000000) FROM range(60)", "characters of text"),
     ("SELECT [repeat('x', 1000000)] FROM range(60)", "characters of text"),  # text inside lists counts
     ("SELECT range(0, 1000) FROM range(5000)", "values (list elements included)"),
-    ("SELECT 1 " + " " * sandbox.MAX_SQL_CHARS, "the limit is 20,000"),
+    ("SELECT 1 " + " " * gate.MAX_SQL_CHARS, "the limit is 20,000"),
     ("-- only a comment", "Nothing to run"),
     ("SELEC 1", "Parser Error"),
 ]
@@ -254,7 +253,7 @@ def test_layers_hold_even_without_the_statement_gate(console, tmp_path):
     """The read-only, locked connection refuses on its own what the gate normally stops first."""
     target = tmp_path / "out"
     secret_df = pd.DataFrame({"password": ["hunter2"]})  # noqa: F841 - in this very frame
-    raw = duckdb.connect(str(console.path), read_only=True, config=sandbox.HARDENED)
+    raw = duckdb.connect(str(console.path), read_only=True, config=gate.HARDENED)
     try:
         for sql in [
             "SELECT * FROM secret_df",
@@ -291,7 +290,7 @@ def test_nothing_changed_and_normal_queries_still_work(console, db, baseline):
 
 
 def test_console_and_dashboard_queries_run_concurrently(console, db):
-    sql = sandbox.EXAMPLES["Incidents per year and provider family"]
+    sql = catalogue.EXAMPLES["Incidents per year and provider family"]
     expected_console = console.run(sql).rows
     expected_headline = queries.headline(db, Filters())
 
@@ -356,11 +355,11 @@ def test_giant_values_cannot_exhaust_the_dashboard(sql, console):
     started = time.perf_counter()
     with pytest.raises(ConsoleError, match=r"stopped after 1 s|more memory than the console allows") as info:
         console.run(sql, timeout_s=1)
-    assert time.perf_counter() - started < 1 + sandbox.WORKER_GRACE_S + 2
+    assert time.perf_counter() - started < 1 + worker.WORKER_GRACE_S + 2
     assert "\n" not in str(info.value) and "Traceback" not in str(info.value)
     assert _rss_mb() - before < 200
     assert console.run("SELECT 42 AS n").rows == [(42,)]  # a fresh worker if the last one was killed
-    assert len(console.worker_pids()) <= sandbox.MAX_CONCURRENT
+    assert len(console.worker_pids()) <= worker.MAX_CONCURRENT
 
 
 def test_workers_are_limited_reused_and_stopped_on_close(db):
@@ -378,7 +377,7 @@ def test_workers_are_limited_reused_and_stopped_on_close(db):
             counts = list(pool.map(lambda _: con.run("SELECT count(*) FROM range(3000000)").rows, range(8)))
         assert counts == [[(3000000,)]] * 8
         pids = con.worker_pids()
-        assert 1 <= len(pids) <= sandbox.MAX_CONCURRENT
+        assert 1 <= len(pids) <= worker.MAX_CONCURRENT
         assert set(pids) <= _children()
     finally:
         con.close()
@@ -405,7 +404,7 @@ def test_a_worker_that_dies_gives_one_plain_line_and_is_replaced(db):
 
 
 def test_a_worker_that_cannot_start_is_reported(console, monkeypatch):
-    monkeypatch.setattr(sandbox, "_WORKER_CODE", "raise SystemExit(3)")  # as if duckdb failed to import
+    monkeypatch.setattr(worker, "_WORKER_CODE", "raise SystemExit(3)")  # as if duckdb failed to import
     con = Console(console.path)
     try:
         with pytest.raises(ConsoleError, match=r"could not start a worker process: it ended at start-up "
@@ -417,7 +416,7 @@ def test_a_worker_that_cannot_start_is_reported(console, monkeypatch):
 
 
 def test_a_worker_exits_when_its_dashboard_dies(console):
-    code = ("import os, sys; from incidentlens.console import sandbox; c = sandbox.Console(sys.argv[1]); "
+    code = ("import os, sys; from incidentlens.console import Console; c = Console(sys.argv[1]); "
             "c.run('SELECT 1'); print(c.worker_pids()[0], flush=True); os._exit(0)")  # no cleanup
     out = subprocess.run([sys.executable, "-c", code, str(console.path)], capture_output=True, text=True,
                          timeout=30, check=True)
@@ -434,7 +433,7 @@ def test_every_type_survives_the_trip_from_the_worker(console):
            "1.5::DECIMAL(5, 2) dec, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID u, 'ab'::BLOB b, "
            "MAP {'a': 1} m, {'x': [1, 2]} s, MAP {[1, 2]: 'x'} lm, 'a'::ENUM('a', 'b') e, "
            "170141183460469231731687303715884105727::HUGEINT h, [1, 2]::INT[2] arr, 'infinity'::DATE inf")
-    raw = duckdb.connect(str(console.path), read_only=True, config=sandbox.HARDENED)
+    raw = duckdb.connect(str(console.path), read_only=True, config=gate.HARDENED)
     try:
         expected = raw.execute(sql).fetchone()
     finally:
@@ -452,7 +451,7 @@ def test_worker_answers_are_decoded_as_data_only():
 
     for evil in (Evil(), os.system, getattr, subprocess.Popen):
         with pytest.raises(pickle.UnpicklingError):
-            sandbox._PlainUnpickler(io.BytesIO(pickle.dumps(evil))).load()
+            worker._PlainUnpickler(io.BytesIO(pickle.dumps(evil))).load()
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -462,7 +461,7 @@ ODD = ("SELECT '=1+2' AS \"=x\", -5 AS n, ['a', 'b'] AS l, DATE '2020-01-02' AS 
 
 
 def test_csv_is_spreadsheet_safe_and_round_trips(console):
-    text = sandbox.format_result(console.run(ODD), "csv")
+    text = output.format_result(console.run(ODD), "csv")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == ["'=x", "n", "l", "d", "cr", "nan", "nothing", "dec"]
     assert rows[1] == ["'=1+2", "-5", "a;b", "2020-01-02", "a\rb", "nan", "", "1.50"]
@@ -470,35 +469,35 @@ def test_csv_is_spreadsheet_safe_and_round_trips(console):
 
 
 def test_json_is_faithful(console):
-    doc = json.loads(sandbox.format_result(console.run(ODD), "json"))
+    doc = json.loads(output.format_result(console.run(ODD), "json"))
     assert doc["columns"][0] == "=x" and doc["row_count"] == 1 and doc["truncated"] is False
     assert doc["rows"][0] == ["=1+2", -5, ["a", "b"], "2020-01-02", "a\rb", None, None, "1.50"]
 
 
 def test_table_text_notes_truncation(console):
-    text = sandbox.format_result(console.run("SELECT * FROM range(50) t(i)", max_rows=3), "table")
+    text = output.format_result(console.run("SELECT * FROM range(50) t(i)", max_rows=3), "table")
     lines = text.splitlines()
     assert lines[0] == "i" and lines[2:5] == ["0", "1", "2"]
     assert "truncated at 3 rows" in lines[-1]
     with pytest.raises(ValueError):
-        sandbox.format_result(console.run("SELECT 1"), "xml")
+        output.format_result(console.run("SELECT 1"), "xml")
 
 
 def test_for_display_renames_duplicates_and_stringifies_what_arrow_cannot_type(console):
     result = console.run("SELECT 1 AS a, 2 AS a, 170141183460469231731687303715884105727::HUGEINT AS h")
-    df = sandbox.for_display(result)
+    df = output.for_display(result)
     assert list(df.columns) == ["a", "a_2", "h"]
     assert df.at[0, "h"] == "170141183460469231731687303715884105727"
 
 
 def test_main_sql_exit_codes(db, capsys):
-    assert sandbox.main_sql("SELECT count(*) AS n FROM incidents", "csv", 10, db) == 0
+    assert output.main_sql("SELECT count(*) AS n FROM incidents", "csv", 10, db) == 0
     out = capsys.readouterr()
     assert out.out.splitlines() == ["n", str(queries.count(db, Filters()))] and out.err == ""
-    assert sandbox.main_sql("SELECT * FROM range(20)", "json", 5, db) == 0
+    assert output.main_sql("SELECT * FROM range(20)", "json", 5, db) == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["truncated"] is True and "truncated at 5 rows" in out.err
-    assert sandbox.main_sql("SELECT 1; DROP TABLE incidents", "table", 10, db) == 2
+    assert output.main_sql("SELECT 1; DROP TABLE incidents", "table", 10, db) == 2
     out = capsys.readouterr()
     assert out.out == "" and out.err.startswith(f"error: {GATE}")
-    assert sandbox.main_sql("SELECT 1", "xml", 10, db) == 2
+    assert output.main_sql("SELECT 1", "xml", 10, db) == 2

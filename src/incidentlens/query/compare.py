@@ -4,7 +4,7 @@ and apply on top of the active filters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from incidentlens.data.database import Database
@@ -41,8 +41,12 @@ def parse_slice(text: str, package: Package) -> Slice:
 
 def combine(base: Filters, part: Filters) -> Filters:
     """The base filters with every key the slice sets replaced by the slice's value."""
-    changes = {f.name: getattr(part, f.name) for f in fields(Filters) if getattr(part, f.name)}
-    return replace(base, **changes)
+    changes: dict = dict(part.chosen)
+    if part.years:
+        changes["years"] = part.years
+    if part.q:
+        changes["q"] = part.q
+    return base.with_(**changes)
 
 
 @dataclass(frozen=True)

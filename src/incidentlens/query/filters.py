@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from incidentlens.data.schema import Package, humanise
@@ -18,46 +18,90 @@ MAX_VALUE = 500  # characters kept from any one parameter
 MAX_ITEMS = 60
 YEAR_MIN, YEAR_MAX = 1990, 2100
 NOT_MSP = "not_msp"
-
-LIST_KEYS = ("ptype", "family", "label", "labelled_by", "sector", "country", "state", "route", "attack", "conf")
-ALL_KEYS = ("years", *LIST_KEYS, "q")
-
-# key -> (resource, field) whose vocabulary bounds it
-VOCAB_FIELDS = {
-    "ptype": ("incidents", "provider_type"),
-    "label": ("sources", "label_term"),
-    "labelled_by": ("sources", "source_type"),
-    "sector": ("incidents", "victim_sectors"),
-    "route": ("incidents", "route"),
-    "attack": ("incidents", "attack_type"),
-    "conf": ("incidents", "type_confidence"),
-}
 CODE = re.compile(r"^[A-Z]{2}$")
 
 
 @dataclass(frozen=True)
+class Key:
+    """One filter key, declared once: parsing, SQL, words, sidebar, CLI and README read it.
+
+    `vocabulary` names the (resource, field) whose codes the key accepts, or "families";
+    None means two-letter codes (countries, states). `phrase` reads the chosen values in a
+    sentence ("{values}" is replaced by their labels, "{lower}" by the same in lower case)."""
+
+    name: str
+    label: str
+    column: str
+    list_column: bool
+    vocabulary: tuple[str, str] | str | None
+    phrase: str
+    help: str
+
+    @property
+    def cli(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+KEYS: tuple[Key, ...] = (
+    Key("ptype", "Provider assessed as", "provider_type", False, ("incidents", "provider_type"),
+        "whose provider was assessed as {values}", "assessed provider types, e.g. msp,break_fix"),
+    Key("family", "Provider family", "provider_family", False, "families",
+        "in the provider family {values}", "provider families, e.g. managed_it"),
+    Key("label", "Label used by a source", "label_terms", True, ("sources", "label_term"),
+        "labelled {values} by at least one source", "label terms a source used, or not_msp"),
+    Key("labelled_by", "Labelled MSP by (who said it)", "msp_label_by", True, ("sources", "source_type"),
+        "labelled MSP by at least one {lower} speaker", "who used the MSP label, e.g. government"),
+    Key("sector", "Victim sector", "victim_sectors", True, ("incidents", "victim_sectors"),
+        "in the {lower} sector", "victim sectors, e.g. dental"),
+    Key("country", "Country", "countries", True, None,
+        "with victims in {values}", "ISO country codes, e.g. US,GB"),
+    Key("state", "US state", "us_states", True, None,
+        "in the US state(s) {values}", "US state codes, e.g. TX"),
+    Key("route", "Route to victims", "route", False, ("incidents", "route"),
+        "where the route was: {lower}", "routes, e.g. provider_tools_abused"),
+    Key("attack", "Attack type", "attack_type", False, ("incidents", "attack_type"),
+        "involving {lower}", "attack types, e.g. ransomware"),
+    Key("conf", "Coding confidence", "type_confidence", False, ("incidents", "type_confidence"),
+        "with {lower}-confidence coding", "coding confidence: high, medium, low"),
+)
+BY_NAME = {k.name: k for k in KEYS}
+LIST_KEYS = tuple(k.name for k in KEYS)
+ALL_KEYS = ("years", *LIST_KEYS, "q")
+
+
+@dataclass(frozen=True, init=False)
 class Filters:
-    years: tuple[int, int] | None = None
-    ptype: tuple[str, ...] = ()
-    family: tuple[str, ...] = ()
-    label: tuple[str, ...] = ()
-    labelled_by: tuple[str, ...] = ()
-    sector: tuple[str, ...] = ()
-    country: tuple[str, ...] = ()
-    state: tuple[str, ...] = ()
-    route: tuple[str, ...] = ()
-    attack: tuple[str, ...] = ()
-    conf: tuple[str, ...] = ()
-    q: str = ""
+    """What the user is looking at: a year range, free text, and chosen values per list key."""
+
+    years: tuple[int, int] | None
+    q: str
+    chosen: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def __init__(self, years: tuple[int, int] | None = None, q: str = "", **lists: tuple[str, ...]):
+        unknown = set(lists) - set(LIST_KEYS)
+        if unknown:
+            raise TypeError(f"unknown filter key(s): {', '.join(sorted(unknown))}")
+        object.__setattr__(self, "years", tuple(years) if years else None)
+        object.__setattr__(self, "q", q)
+        object.__setattr__(self, "chosen", tuple(
+            (k, tuple(sorted(set(lists[k])))) for k in LIST_KEYS if lists.get(k)))
+
+    def __getattr__(self, name: str) -> tuple[str, ...]:
+        if name in BY_NAME:
+            return dict(self.chosen).get(name, ())
+        raise AttributeError(name)
+
+    def __reduce__(self):
+        return (_rebuild, (self.years, self.q, self.chosen))
 
     @property
     def is_empty(self) -> bool:
         return self == Filters()
 
     def with_(self, **changes) -> Filters:
-        """A copy with some fields changed, canonicalised (sorted, de-duplicated)."""
-        clean = {k: tuple(sorted(set(v))) if k in LIST_KEYS else v for k, v in changes.items()}
-        return replace(self, **clean)
+        """A copy with some keys changed (an empty tuple clears a key)."""
+        current = {"years": self.years, "q": self.q, **dict(self.chosen)}
+        return Filters(**{**current, **changes})
 
     # ---- serialisation -------------------------------------------------------------------
     def to_params(self) -> dict[str, str]:
@@ -66,10 +110,8 @@ class Filters:
         if self.years:
             lo, hi = self.years
             out["years"] = str(lo) if lo == hi else f"{lo}-{hi}"
-        for key in LIST_KEYS:
-            values = getattr(self, key)
-            if values:
-                out[key] = ",".join(values)
+        for key, values in self.chosen:
+            out[key] = ",".join(values)
         if self.q:
             out["q"] = self.q
         return out
@@ -79,30 +121,24 @@ class Filters:
 
     # ---- SQL -------------------------------------------------------------------------------
     def where(self) -> tuple[str, list]:
-        """A WHERE clause over `incidents` with every value as a bound parameter."""
+        """A WHERE clause over `incidents` with every value as a bound parameter; column names
+        come only from the registry."""
         clauses: list[str] = []
         params: list = []
         if self.years:
             clauses.append("attack_year BETWEEN ? AND ?")
             params += list(self.years)
-        for key, column in (("ptype", "provider_type"), ("family", "provider_family"),
-                            ("route", "route"), ("attack", "attack_type"), ("conf", "type_confidence")):
-            if getattr(self, key):
-                clauses.append(f"list_contains(?::VARCHAR[], {column})")
-                params.append(list(getattr(self, key)))
-        for key, column in (("sector", "victim_sectors"), ("country", "countries"), ("state", "us_states")):
-            if getattr(self, key):
-                clauses.append(_any_of(column, getattr(self, key), params))
-        if self.label:
-            terms = [t for t in self.label if t != NOT_MSP]
-            parts = []
-            if terms:
-                parts.append(_any_of("label_terms", terms, params))
-            if NOT_MSP in self.label:
-                parts.append("NOT labelled_msp")
-            clauses.append("(" + " OR ".join(parts) + ")")
-        if self.labelled_by:
-            clauses.append(_any_of("msp_label_by", self.labelled_by, params))
+        for name, values in self.chosen:
+            key = BY_NAME[name]
+            if name == "label" and NOT_MSP in values:
+                terms = [t for t in values if t != NOT_MSP]
+                parts = [_any_of(key.column, terms, params)] if terms else []
+                clauses.append("(" + " OR ".join([*parts, "NOT labelled_msp"]) + ")")
+            elif key.list_column:
+                clauses.append(_any_of(key.column, values, params))
+            else:
+                clauses.append(f"list_contains(?::VARCHAR[], {key.column})")
+                params.append(list(values))
         if self.q:
             clauses.append("contains(search_text, ?)")  # lower-cased title, summary, provider, id
             params.append(self.q.lower())
@@ -110,46 +146,37 @@ class Filters:
 
     # ---- words -----------------------------------------------------------------------------
     def describe(self, package: Package | None = None) -> str:
-        """The filter as a phrase, e.g. 'dental incidents in US, 2019–2021, labelled MSP by ...'."""
-        def names(values) -> str:
-            labels = [v if CODE.match(v) else humanise(v) for v in values]
-            return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
-
-        head = f"{names(self.sector).lower()} incidents" if self.sector else "incidents"
+        """The filter as a phrase, e.g. 'incidents, 2019–2021, in the sector Dental, ...'."""
         if self.is_empty:
             return "all incidents"
-        parts = [head]
-        if self.country:
-            parts.append(f"with victims in {names(self.country)}")
-        if self.state:
-            parts.append(f"in the US state(s) {names(self.state)}")
+        parts = ["incidents"]
         if self.years:
             lo, hi = self.years
             parts.append(f"{lo}" if lo == hi else f"{lo}–{hi}")
-        if self.ptype:
-            parts.append(f"whose provider was assessed as {names(self.ptype)}")
-        if self.family:
-            parts.append(f"in the provider family {names(self.family)}")
-        if self.label:
-            terms = [t for t in self.label if t != NOT_MSP]
-            said = []
-            if terms:
-                said.append(f"labelled {names(terms)} by at least one source")
-            if NOT_MSP in self.label:
-                said.append("never labelled MSP")
-            parts.append(" or ".join(said))
-        if self.labelled_by:
-            kinds = names([humanise(v).lower() for v in self.labelled_by]).lower()
-            parts.append(f"labelled MSP by at least one {kinds} source")
-        if self.route:
-            parts.append(f"where the route was {names(self.route).lower()}")
-        if self.attack:
-            parts.append(f"involving {names(self.attack).lower()}")
-        if self.conf:
-            parts.append(f"with {names(self.conf).lower()}-confidence coding")
+        for name, values in self.chosen:
+            if name == "label" and NOT_MSP in values:
+                terms = [t for t in values if t != NOT_MSP]
+                said = [_phrase(BY_NAME[name], terms)] if terms else []
+                parts.append(" or ".join([*said, "never labelled MSP"]))
+            else:
+                parts.append(_phrase(BY_NAME[name], values))
         if self.q:
             parts.append(f'matching "{self.q}"')
         return ", ".join(parts)
+
+
+def _rebuild(years, q, chosen) -> Filters:
+    return Filters(years, q, **dict(chosen))
+
+
+def _phrase(key: Key, values) -> str:
+    names = _names(values)
+    return key.phrase.format(values=names, lower=names.lower())
+
+
+def _names(values) -> str:
+    labels = [v if CODE.match(v) else humanise(v) for v in values]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 def _any_of(column: str, values, params: list) -> str:
@@ -165,10 +192,21 @@ class Parsed:
     notes: tuple[str, ...]
 
 
+def vocabulary(key: Key, package: Package) -> dict[str, str]:
+    """The codes a key accepts with their descriptions ({} for pattern-checked keys)."""
+    if key.vocabulary == "families":
+        return package.families
+    if isinstance(key.vocabulary, tuple):
+        try:
+            return package.vocabulary(*key.vocabulary)
+        except KeyError:
+            return {}
+    return {}
+
+
 def allowed_values(package: Package) -> dict[str, set[str]]:
     """The vocabulary each list key accepts (country and state are checked by pattern)."""
-    allowed = {key: set(package.vocabulary(*where)) for key, where in VOCAB_FIELDS.items()}
-    allowed["family"] = set(package.families)
+    allowed = {k.name: set(vocabulary(k, package)) for k in KEYS if k.vocabulary is not None}
     allowed["label"].add(NOT_MSP)
     return allowed
 
@@ -193,8 +231,9 @@ def parse(params: Mapping, package: Package) -> Parsed:
             continue
         kept, dropped = [], []
         for value in _values(params[key]):
-            norm = value.upper() if key in ("country", "state") else value.lower()
-            ok = CODE.match(norm) if key in ("country", "state") else norm in allowed[key]
+            by_pattern = BY_NAME[key].vocabulary is None
+            norm = value.upper() if by_pattern else value.lower()
+            ok = CODE.match(norm) if by_pattern else norm in allowed[key]
             (kept if ok else dropped).append(norm if ok else value)
         if dropped:
             notes.append(f"Ignored unknown {key} value(s): {', '.join(_short(d) for d in dropped[:5])}.")

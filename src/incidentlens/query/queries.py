@@ -6,28 +6,17 @@ names only ever come from the allow-lists below, and values are always bound par
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
 from incidentlens.data.database import Database
 from incidentlens.data.schema import humanise
-from incidentlens.query.filters import Filters
+from incidentlens.query.filters import KEYS, LIST_KEYS, Filters
 from incidentlens.query.stats import Share, share
 
-# dimension key -> (column, holds a list)
-DIMENSIONS: dict[str, tuple[str, bool]] = {
-    "ptype": ("provider_type", False),
-    "family": ("provider_family", False),
-    "sector": ("victim_sectors", True),
-    "country": ("countries", True),
-    "state": ("us_states", True),
-    "route": ("route", False),
-    "attack": ("attack_type", False),
-    "conf": ("type_confidence", False),
-    "label": ("label_terms", True),
-    "labelled_by": ("msp_label_by", True),
-}
+# dimension key -> (column, holds a list), from the filter registry
+DIMENSIONS: dict[str, tuple[str, bool]] = {k.name: (k.column, k.list_column) for k in KEYS}
 
 EXPLORER_COLUMNS = [
     "incident_id", "title", "attack_date", "attack_date_precision", "countries", "us_states",
@@ -122,7 +111,7 @@ def headline(db: Database, f: Filters) -> Headline:
 def facet_counts(db: Database, f: Filters, key: str) -> dict[str, int]:
     """How many incidents each value of a facet would give, under all the *other* filters."""
     column, is_list = DIMENSIONS[key]
-    others = replace(f, **{key: ()})
+    others = f.with_(**{key: ()})
     where, params = others.where()
     value = f"unnest({column})" if is_list else column
     df = db.query(
@@ -132,7 +121,7 @@ def facet_counts(db: Database, f: Filters, key: str) -> dict[str, int]:
     return {str(r.v): int(r.n) for r in df.itertuples() if r.v is not None}
 
 
-FACETS = ("ptype", "family", "label", "labelled_by", "sector", "country", "state", "route", "attack", "conf")
+FACETS = LIST_KEYS
 
 
 def sidebar_counts(db: Database, f: Filters) -> dict[str, dict[str, int]]:

@@ -32,12 +32,6 @@ PAGES = (
     ("pages/sql.py", "SQL console", ":material/terminal:"),
     ("pages/methodology.py", "Methodology", ":material/menu_book:"),
 )
-LABELS = {
-    "ptype": "Provider assessed as", "family": "Provider family", "label": "Label used by a source",
-    "labelled_by": "Labelled MSP by (source type)", "sector": "Victim sector", "country": "Country",
-    "state": "US state", "route": "Route to victims", "attack": "Attack type", "conf": "Coding confidence",
-}
-
 
 @st.cache_resource(show_spinner="Loading the dataset…")
 def _database(directory: str) -> Database:
@@ -133,17 +127,18 @@ def sidebar_filters(db: Database) -> flt.Filters:
             st.slider("Years (attack date)", bounds[0], bounds[1], key="w_years")
         st.text_input("Search titles, summaries, providers", key="w_q", max_chars=200)
         all_counts = _sidebar_counts(str(db.directory), db.version, current, db)
-        for key in queries.FACETS:
+        for spec in flt.KEYS:
+            key = spec.name
             counts = all_counts[key]
-            if key in ("country", "state"):
+            if spec.vocabulary is None:
                 options = sorted(set(counts) | set(st.session_state.get(f"w_{key}", [])))
             else:
                 options = sorted(allowed[key], key=lambda v: (v == "unknown", humanise(v)))
             if key == "label":
                 counts[flt.NOT_MSP] = queries.count(db, current.with_(label=(flt.NOT_MSP,)))
-            desc = _descriptions(pkg, key)
+            desc = _descriptions(pkg, spec)
             st.multiselect(
-                LABELS[key], options, key=f"w_{key}",
+                spec.label, options, key=f"w_{key}",
                 format_func=lambda v, c=counts: f"{_pretty(v)} ({c.get(v, 0)})",
                 help=desc,
             )
@@ -165,9 +160,8 @@ def _pretty(value: str) -> str:
         value if re.fullmatch(r"[A-Z]{2}", value) else humanise(value))
 
 
-def _descriptions(pkg, key: str) -> str | None:
-    where = flt.VOCAB_FIELDS.get(key)
-    vocab = pkg.families if key == "family" else (pkg.vocabulary(*where) if where else {})
+def _descriptions(pkg, spec: flt.Key) -> str | None:
+    vocab = flt.vocabulary(spec, pkg)
     if not vocab:
         return None
     return "\n".join(f"- **{humanise(k)}**: {v}" for k, v in vocab.items())
