@@ -18,8 +18,8 @@ h = queries.headline(db, f)
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Incidents in view", h.n)
-c2.metric("Labelled MSP by ≥1 source", h.labelled.k, help="At least one original (non-repost) source "
-          "used the label 'managed service provider'.")
+c2.metric("Labelled MSP by ≥1 source", h.labelled.k, help="At least one source (a repost counts once, for its "
+          "original) used the label 'managed service provider'.")
 c2.caption(f"{h.labelled.percent()} of {h.n}")
 msp = h.labelled_share("msp")
 c3.metric("…of which provider assessed as an MSP", msp.k)

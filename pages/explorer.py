@@ -22,7 +22,7 @@ st.dataframe(
         "attack_date": st.column_config.DateColumn("Attack date", format="YYYY-MM-DD"),
         "labelled_msp": st.column_config.CheckboxColumn("Labelled MSP"),
         "source_count": st.column_config.NumberColumn("Sources"),
-        "independent_sources": st.column_config.NumberColumn("Non-repost sources"),
+        "independent_sources": st.column_config.NumberColumn("Independent outlets"),
     },
 )
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from incidentlens import ui
 from incidentlens.data.schema import humanise
+from incidentlens.present import narrative
 from incidentlens.query import queries
 
 db, f = ui.start("pages/incident.py")
@@ -68,11 +69,9 @@ src = queries.sources_for(db, incident_id)
 st.subheader(f"Sources ({len(src)})")
 for s in src.itertuples():
     date = text(s.published_date)
-    repost = " · repost (counted once)" if s.repost else ""
     st.markdown(
-        f"**{ui.plain(s.publisher)}** ({humanise(s.source_type)}, {date}{repost}) — called the provider "
-        f"**{humanise(s.label_term)}**" + (f" (“{ui.plain(s.label_text)}”)" if s.label_text else "")
-        + f"  \n{ui.plain(s.supports)}  \n{ui.safe_link(s.url)}"
+        f"**{ui.plain(s.publisher)}** ({humanise(s.source_type)}, {date}{ui.plain(narrative.repost_note(s))}) — "
+        f"{ui.plain(narrative.label_credit(s))}  \n{ui.plain(s.supports)}  \n{ui.safe_link(s.url)}"
     )
 
 st.subheader("Label timeline")
@@ -81,7 +80,7 @@ if dated.empty:
     st.caption("No source in this record has a publication date.")
 else:
     dated["date"] = pd.to_datetime(dated["published_date"]).dt.strftime("%Y-%m-%d")
-    st.dataframe(dated[["date", "publisher", "source_type", "label_term", "label_text"]],
+    st.dataframe(dated[["date", "publisher", "speaker", "speaker_type", "label_term", "label_text"]],
                  hide_index=True, width="stretch")
 
 with st.expander("Suggest a correction"):

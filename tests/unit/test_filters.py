@@ -35,7 +35,7 @@ VOCAB = {
     "ptype": _vocab("incidents", "provider_type"),
     "family": sorted(RAW["x-provider-families"]),
     "label": sorted([*_vocab("sources", "label_term"), NOT_MSP]),
-    "labelled_by": _vocab("sources", "source_type"),
+    "labelled_by": _vocab("sources", "speaker_type"),
     "sector": _vocab("incidents", "victim_sectors"),
     "route": _vocab("incidents", "route"),
     "attack": _vocab("incidents", "attack_type"),

@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 import pytest
+from counting import counted
 
 from incidentlens.cli import main
 from incidentlens.data.validate import validate
@@ -21,7 +22,8 @@ def frames():
     inc = pd.read_csv(FIXTURE / "incidents.csv", dtype=str, keep_default_na=False)
     src = pd.read_csv(FIXTURE / "sources.csv", dtype=str, keep_default_na=False)
     inc["date"] = pd.to_datetime(inc["attack_date"])
-    msp_by = src[(src["label_term"] == "msp") & (src["is_repost"] == "no")].groupby("incident_id")["source_type"]
+    kept = counted(src)
+    msp_by = kept[kept["label_term"] == "msp"].groupby("incident_id")["speaker_type"]
     inc["msp_by"] = inc["incident_id"].map(lambda i: set(msp_by.get_group(i)) if i in msp_by.groups else set())
     return inc
 

@@ -2,7 +2,8 @@
 
 `Expected` below re-derives what the loader computes (labelled_msp, msp_label_by, label terms,
 provider family, attack year) from the raw files, and `matches()` re-implements the filter rules
-as they are documented: OR within a key, AND across keys, labels from non-repost sources only.
+as they are documented: OR within a key, AND across keys, and labels counted by rule S1 (a repost
+counts once, for its original outlet) and credited to whoever said them (rule L2).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 
 import pandas as pd
 import pytest
+from counting import counted
 
 from incidentlens.query import policy, queries
 from incidentlens.query.filters import ALL_KEYS, NOT_MSP, Filters
@@ -26,12 +28,12 @@ class Expected:
         self.families = list(raw["x-provider-families"])
         self.types = list(self.type_family)
         self.version = raw["version"]
-        originals = self.src[self.src["is_repost"] == "no"]
+        originals = counted(self.src)
         self.originals = originals
         self.rows = {}
         for r in self.inc.to_dict("records"):
             own = originals[originals["incident_id"] == r["incident_id"]]
-            msp_by = set(own.loc[own["label_term"] == "msp", "source_type"])
+            msp_by = set(own.loc[own["label_term"] == "msp", "speaker_type"])
             self.rows[r["incident_id"]] = {
                 **r,
                 "year": int(r["attack_date"][:4]),
@@ -76,13 +78,18 @@ def exp(fixture_dir) -> Expected:
 
 
 def test_independent_reading_is_sane(exp):
-    # Hand-checked against the fixture: five incidents have an original source saying "MSP"
-    # (the town's repost does not count twice; pathology, hosting, city, unknown have none).
+    # Hand-checked against the fixture: six incidents have a counted source saying "MSP". The
+    # town's repost of Fixture Trade adds nothing (the original is recorded); the hosting
+    # incident's only MSP label is a repost of an unrecorded original, which stands in for it.
+    # Pathology, city and unknown have none. The outsourcer's MSP label is a minister's words
+    # printed by the trade press, so it counts as government.
     assert len(exp.rows) == 9
     assert {i for i, r in exp.rows.items() if r["labelled"]} == {
         "2019-08-fx-town-msp", "2019-08-fx-dental-vendor", "2019-11-fx-nursing-msp",
-        "2021-07-fx-rmm-vendor", "2023-03-fx-outsourcer"}
+        "2020-05-fx-hosting", "2021-07-fx-rmm-vendor", "2023-03-fx-outsourcer"}
     assert exp.rows["2019-11-fx-nursing-msp"]["msp_by"] == {"mainstream_media", "government"}
+    assert exp.rows["2023-03-fx-outsourcer"]["msp_by"] == {"government"}
+    assert exp.rows["2020-05-fx-hosting"]["msp_by"] == {"trade_press"}
 
 
 CASES = {
@@ -192,7 +199,7 @@ def test_headline_as_dict_is_json_ready(db):
     d = queries.headline(db, Filters(years=(2019, 2021))).as_dict()
     back = json.loads(json.dumps(d))
     assert back["n_incidents"] == 5
-    assert back["labelled_msp"]["k"] == 4
+    assert back["labelled_msp"]["k"] == 5  # the hosting incident counts through its repost (rule S1)
 
 
 FACET_KEYS = ["ptype", "family", "sector", "country", "state", "route", "attack", "conf", "label", "labelled_by"]
@@ -258,10 +265,10 @@ def test_who_labels_match_pandas(db, exp, f):
     src["group"] = src["incident_id"].map(
         lambda i: "managed_it" if exp.rows[i]["family"] == "managed_it" else "not_managed_it")
     expected = {}
-    for (stype, group), part in src.groupby(["source_type", "group"]):
+    for (stype, group), part in src.groupby(["speaker_type", "group"]):
         expected[(stype, group)] = (int((part["label_term"] == "msp").sum()), len(part))
     got = queries.who_labels(db, f)
-    assert {(r.source_type, r.provider_group): (int(r.k), int(r.n)) for r in got.itertuples()} == expected
+    assert {(r.speaker_type, r.provider_group): (int(r.k), int(r.n)) for r in got.itertuples()} == expected
     for r in got.itertuples():
         assert r.share == pytest.approx(r.k / r.n)
         assert r.low <= r.share <= r.high

@@ -52,8 +52,12 @@ def test_urls_are_http(rows):
     assert all(s["url"].startswith(("http://", "https://")) for s in sources)
 
 
-def test_version_is_the_release(rows):
-    assert load_package(REAL).version == "2026.12.0"
+def test_version_is_the_release_everywhere_it_shows(rows):
+    version = load_package(REAL).version
+    assert version == "2027.01.0"
+    root = REAL.parent
+    for doc in ("README.md", "docs/methodology.md", "data/CHANGELOG.md"):
+        assert f"{version}" in (root / doc).read_text(encoding="utf-8"), doc
 
 
 def test_hand_checked_texas_2019(rows):

@@ -108,8 +108,8 @@ def test_year_family_example_matches_the_database(db, console):
 
 
 def test_label_examples_match_the_database(db, console):
-    got = console.run(catalogue.EXAMPLES["Sources per label term and source type"]).rows
-    expected = db.query("SELECT label_term, source_type, count(*) FROM sources WHERE is_repost = 'no' "
+    got = console.run(catalogue.EXAMPLES["Sources per label term and who said it"]).rows
+    expected = db.query("SELECT label_term, speaker_type, count(*) FROM sources WHERE counted "
                         "GROUP BY ALL ORDER BY ALL")
     assert got == [tuple(r) for r in expected.itertuples(index=False)]
     called = console.run(catalogue.EXAMPLES[
@@ -117,7 +117,7 @@ def test_label_examples_match_the_database(db, console):
     flows = queries.label_flows(db, Filters())
     assert set(called["incident_id"]) == set(db.query(
         "SELECT DISTINCT incident_id FROM sources JOIN incidents USING (incident_id) "
-        "WHERE label_term = 'msp' AND NOT repost AND provider_type <> 'msp'")["incident_id"])
+        "WHERE label_term = 'msp' AND counted AND provider_type <> 'msp'")["incident_id"])
     assert len(called) == flows.query("label_term == 'msp' and provider_type != 'msp'")["n"].sum()
 
 

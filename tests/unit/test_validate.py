@@ -193,7 +193,8 @@ CASES = [
     # enums and lists
     P(set_cell(INC, 2, "provider_type", "mspp"), {(INC, 2, 12): "allowed"}, id="enum"),
     P(set_cell(INC, 2, "provider_type", "MSP"), {(INC, 2, 12): "allowed"}, id="enum-is-case-sensitive"),
-    P(set_cell(SRC, 6, "source_type", "blog"), {(SRC, 6, 5): "allowed"}, id="enum-sources"),
+    P(set_cell(SRC, 6, "source_type", "blog"), {(SRC, 6, 5): "allowed", (SRC, 6, COL[SRC]["speaker_type"]): "L2"},
+      id="enum-sources"),
     P(set_cell(POL, 3, "kind", "decree"), {(POL, 3, 6): "allowed"}, id="enum-policy"),
     P(set_cell(INC, 3, "victim_sectors", "dental;dentistry"), {(INC, 3, 8): "dentistry"}, id="sector-item"),
     P(set_cell(INC, 3, "victim_sectors", "dental; healthcare"), {(INC, 3, 8): "padded"}, id="sector-padded"),
@@ -207,13 +208,15 @@ CASES = [
     P(set_cell(POL, 3, "provider_types_named", "msp;isp"), {(POL, 3, 10): "isp"}, id="policy-item-enum"),
     # identifiers
     P(set_cell(INC, 5, "incident_id", "2020-05-FX-hosting"),
-      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents"}, id="incident-id-pattern"),
+      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents", (SRC, 18, 2): "not in incidents"},
+      id="incident-id-pattern"),
     P(set_cell(INC, 5, "incident_id", "2020-13-fx-hosting"),
-      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents"}, id="incident-id-month-13"),
+      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents", (SRC, 18, 2): "not in incidents"},
+      id="incident-id-month-13"),
     P(append_copy(INC, 5), {(INC, 11, 1): "duplicate"}, id="duplicate-incident-id"),
     P(append_copy(INC, 5, incident_id="2020-05-fx-Hosting"), {(INC, 11, 1): "pattern"},
       id="near-duplicate-incident-id-case"),
-    P(append_copy(SRC, 10), {(SRC, 18, 1): "duplicate", (SRC, 18, 3): "repeats line 10"},
+    P(append_copy(SRC, 10), {(SRC, 19, 1): "duplicate", (SRC, 19, 3): "repeats line 10"},
       id="duplicate-source-id"),
     P(set_cell(SRC, 3, "source_id", "2019-08-fx-town-msp#x"), {(SRC, 3, 1): "pattern"},
       id="source-id-pattern"),
@@ -227,14 +230,16 @@ CASES = [
     P(set_cell(INC, 2, "attack_date", "2019-02-30"), {(INC, 2, 3): "date"}, id="impossible-date"),
     P(set_cell(POL, 3, "date", "2021-13-01"), {(POL, 3, 2): "date"}, id="impossible-month-policy"),
     P(set_cell(SRC, 2, "published_date", "yesterday"), {(SRC, 2, 6): "date"}, id="bad-date-sources"),
-    P(set_cell(INC, 2, "last_reviewed", "2999-01-01"), {(INC, 2, 24): "future"}, id="future-date"),
+    P(set_cell(INC, 2, "last_reviewed", "2999-01-01"), {(INC, 2, COL[INC]["last_reviewed"]): "future"},
+      id="future-date"),
     P(set_cell(POL, 2, "date", "2999-01-01"), {(POL, 2, 2): "future"}, id="future-date-policy"),
     P(set_cell(INC, 2, "disclosed_date", "2019-08-15"), {(INC, 2, 5): "before"},
       id="disclosed-before-attack"),
     # counts
     P(set_cell(INC, 2, "downstream_orgs_min", "30"), {(INC, 2, 9): "greater"}, id="min-over-max"),
     P(set_cell(INC, 2, "downstream_orgs_min", "-1"), {(INC, 2, 9): "minimum"}, id="negative-count"),
-    P(set_cell(INC, 2, "ransom_demand_usd", "-5"), {(INC, 2, 20): "minimum"}, id="negative-ransom"),
+    P(set_cell(INC, 2, "ransom_demand_usd", "-5"), {(INC, 2, COL[INC]["ransom_demand_usd"]): "minimum"},
+      id="negative-ransom"),
     P(set_cell(INC, 2, "downstream_orgs_min", "20.5"), {(INC, 2, 9): "integer"}, id="non-integer-count"),
     P(set_cell(INC, 2, "downstream_orgs_max", "twenty"), {(INC, 2, 10): "integer"}, id="text-count"),
     # URLs
@@ -265,18 +270,19 @@ CASES = [
       id="bidi-override"),
     P(set_cell(SRC, 2, "publisher", "\u2066Fixture\u2069"), {(SRC, 2, 4): "bidi"}, id="bidi-isolate"),
     P(set_cell(INC, 2, "title", "x" * 121), {(INC, 2, 2): "maxLength"}, id="over-max-length"),
-    P(set_cell(INC, 2, "disagreements", "y" * 20_001), {(INC, 2, 23): "20000"}, id="over-20000"),
+    P(set_cell(INC, 2, "disagreements", "y" * 20_001), {(INC, 2, COL[INC]["disagreements"]): "20000"}, id="over-20000"),
     # header drift
     P(replace_in_line(INC, 0, ",title,", ",name,"), {(INC, 1, 2): "expected 'title'"}, id="header-renamed"),
     P(replace_in_line(INC, 0, ",title,", ",Title,"), {(INC, 1, 2): "expected 'title'"}, id="header-case"),
     P(map_columns(INC, swap(2, 3)), {(INC, 1, 2): "attack_date", (INC, 1, 3): "title"},
       id="header-reordered"),
-    P(map_columns(INC, lambda r: [*r, "notes" if r[0] == "incident_id" else ""]), {(INC, 1, 25): "extra"},
+    P(map_columns(INC, lambda r: [*r, "notes" if r[0] == "incident_id" else ""]),
+      {(INC, 1, len(COL[INC]) + 1): "extra"},
       id="header-extra-column"),
-    P(map_columns(INC, lambda r: r[:-1]), {(INC, 1, 24): "missing"}, id="header-missing-column"),
+    P(map_columns(INC, lambda r: r[:-1]), {(INC, 1, len(COL[INC])): "missing"}, id="header-missing-column"),
     P(map_columns(SRC, lambda r: r[:4] + r[5:]),
-      {(SRC, 1, 5): "source_type", (SRC, 1, 6): "", (SRC, 1, 7): "", (SRC, 1, 8): "", (SRC, 1, 9): "",
-       (SRC, 1, 10): "missing"}, id="header-dropped-middle-column"),
+      {(SRC, 1, 5): "source_type", **{(SRC, 1, i): "" for i in range(6, len(COL[SRC]))},
+       (SRC, 1, len(COL[SRC])): "missing"}, id="header-dropped-middle-column"),
     # structure
     P(edit_lines(POL, lambda ls: ls.__setitem__(2, ls[2] + ",extra")), {(POL, 3, 14): "14 cells"},
       id="ragged-too-many"),
@@ -296,6 +302,35 @@ CASES = [
     P(write_bytes(SRC, b"\n\n  \n"), {(SRC, 1, 1): "empty"}, id="whitespace-only-file"),
     P(remove(SRC), {(SRC, 1, 1): "not found"}, id="missing-file"),
     P(remove(POL), {(POL, 1, 1): "not found"}, id="missing-policy-file"),
+    # the codebook's mechanical rules (docs/codebook.md)
+    P(set_cell(INC, 3, "route", "hosted_platform"), {(INC, 3, COL[INC]["type_rule"]): "T9"}, id="rule-T9"),
+    P(set_cell(INC, 2, "type_rule", "T8"), {(INC, 2, COL[INC]["provider_type"]): "T8 gives"},
+      id="rule-gives-type"),
+    P(set_cell(INC, 2, "provider_maturity", "transitional"),
+      {(INC, 2, COL[INC]["provider_maturity"]): "T13", (INC, 2, COL[INC]["type_basis"]): "Transitional:"},
+      id="rule-T13-transitional"),
+    P(both(set_cell(INC, 2, "type_rule", "T13"), set_cell(INC, 2, "provider_maturity", "transitional"),
+           set_cell(INC, 2, "type_basis", "Transitional: fixture reason.")),
+      {(INC, 2, COL[INC]["alt_provider_type"]): "break_fix"}, id="rule-T13-alternative"),
+    P(both(set_cell(INC, 5, "type_rule", "T10"), set_cell(INC, 5, "provider_type", "msp")),
+      {(INC, 5, COL[INC]["alt_provider_type"]): "cloud_hosting"}, id="rule-T10-alternative"),
+    P(set_cell(INC, 10, "type_confidence", "high"), {(INC, 10, COL[INC]["type_confidence"]): "T12"},
+      id="rule-T12"),
+    P(set_cell(INC, 4, "service_relationship", "monthly_retainer"),
+      {(INC, 4, COL[INC]["service_relationship"]): "T6"}, id="rule-T6"),
+    P(set_cell(INC, 2, "relationship_source_id", ""), {(INC, 2, COL[INC]["relationship_source_id"]): "R2"},
+      id="rule-R2-missing"),
+    P(set_cell(INC, 2, "relationship_source_id", "2019-08-fx-dental-vendor#1"),
+      {(INC, 2, COL[INC]["relationship_source_id"]): "not a source of this incident"}, id="rule-R2-elsewhere"),
+    P(set_cell(INC, 8, "alt_rule", ""), {(INC, 8, COL[INC]["alt_rule"]): "A2"}, id="rule-A2-half"),
+    P(set_cell(INC, 2, "countries", "US;ZZ"), {(INC, 2, COL[INC]["countries"]): "G2"}, id="rule-G2"),
+    P(set_cell(INC, 5, "attack_date", "2020-05-02"), {(INC, 5, COL[INC]["attack_date"]): "D1"}, id="rule-D1"),
+    P(set_cell(SRC, 2, "speaker_type", "trade_press"), {(SRC, 2, COL[SRC]["speaker_type"]): "L2"},
+      id="rule-L2"),
+    P(set_cell(SRC, 17, "label_text", "MSP"), {(SRC, 17, COL[SRC]["label_text"]): "L3"}, id="rule-L3"),
+    P(set_cell(SRC, 4, "repost_of", ""), {(SRC, 4, COL[SRC]["repost_of"]): "S1"}, id="rule-S1-unnamed"),
+    P(set_cell(SRC, 2, "repost_of", "Fixture Wire"), {(SRC, 2, COL[SRC]["repost_of"]): "S1"},
+      id="rule-S1-not-a-repost"),
     # the descriptor itself
     P(remove(DP), {(DP, 1, 1): "not found"}, id="missing-datapackage"),
     P(write_bytes(DP, b'{"resources": ['), {(DP, 1, 1): "JSON"}, id="truncated-datapackage"),
@@ -366,13 +401,19 @@ def test_ragged_row_does_not_shift_later_cell_errors(data_dir):
     edit_lines(INC, lambda ls: ls.__setitem__(2, ls[2] + ",extra"))(data_dir)
     set_cell(INC, 6, "provider_type", "bogus")(data_dir)
     problems = validate(data_dir)
-    assert "cells" in messages_at(problems, INC, 3, 25)
+    assert "cells" in messages_at(problems, INC, 3, len(COL[INC]) + 1)
     assert "allowed" in messages_at(problems, INC, 6, 12)
 
 
 def test_ragged_incident_row_does_not_orphan_its_sources(data_dir):
     edit_lines(INC, lambda ls: ls.__setitem__(2, ls[2] + ",extra"))(data_dir)
-    assert where(validate(data_dir)) == {(INC, 3, 25)}
+    assert where(validate(data_dir)) == {(INC, 3, len(COL[INC]) + 1)}
+
+
+def test_named_exceptions_keep_a_hosted_platform_route_valid(data_dir):
+    # The outsourcer (T4) running its own data centre is one of rule T9's named exceptions.
+    set_cell(INC, 8, "route", "hosted_platform")(data_dir)
+    assert validate(data_dir) == []
 
 
 def test_unpadded_date_is_rejected(data_dir):
@@ -423,7 +464,7 @@ def test_multi_line_cell_keeps_later_rows_on_their_real_lines(data_dir):
 def test_dates_after_the_reference_day_are_in_the_future(data_dir):
     # Every fixture row was last reviewed on 2026-11-01; judged from the day before, all are future.
     problems = validate(data_dir, today=dt.date(2026, 10, 31))
-    incidents = {(INC, line, 24) for line in range(2, 11)}
+    incidents = {(INC, line, COL[INC]["last_reviewed"]) for line in range(2, 11)}
     policies = {(POL, line, 13) for line in range(2, 5)}
     assert where(problems) == incidents | policies
     assert all("future" in p.message for p in problems)

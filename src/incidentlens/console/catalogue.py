@@ -29,7 +29,8 @@ VIEWS = {
                label_terms, label_count, source_count, independent_sources
         FROM incidents""",
     "source_labels": """
-        SELECT s.source_id, s.incident_id, s.source_type, s.label_term, s.label_text, s.repost,
+        SELECT s.source_id, s.incident_id, s.source_type, s.speaker_type, s.label_term, s.label_text,
+               s.repost, s.outlet, s.counted,
                i.attack_year, i.provider_type, i.provider_family
         FROM sources s JOIN incidents i USING (incident_id)""",
 }
@@ -41,13 +42,15 @@ DERIVED = {
         "attack_year": "Year of attack_date",
         "search_text": "Lower-cased title, summary, provider name and id, for free-text search",
         "source_count": "Sources recorded for the incident, reposts included",
-        "independent_sources": "Distinct non-repost source URLs",
-        "label_terms": "Label terms used by non-repost sources (sorted, distinct)",
-        "label_count": "Number of distinct label terms used by non-repost sources",
-        "msp_label_by": "Source types of the non-repost sources that called the provider an MSP",
-        "labelled_msp": "At least one non-repost source called the provider an MSP",
+        "independent_sources": "Distinct original outlets (a repost stands for its original, rule S1)",
+        "label_terms": "Label terms of the counted source rows (sorted, distinct)",
+        "label_count": "Number of distinct label terms of the counted source rows",
+        "msp_label_by": "Speaker types (who said it, rule L2) of counted rows that called the provider an MSP",
+        "labelled_msp": "At least one counted source row called the provider an MSP (rule L6)",
     },
-    "sources": {"repost": "is_repost as a boolean"},
+    "sources": {"repost": "is_repost as a boolean",
+                "outlet": "The original outlet: repost_of for a repost, else publisher (rule S1)",
+                "counted": "The one row that counts for its (incident, outlet, speaker type, label term) (rule S1)"},
     "provider_types": {
         "provider_type": "Assessed provider type (incidents.provider_type)",
         "provider_family": "The family that type belongs to",
@@ -68,13 +71,13 @@ LEFT JOIN incidents i
   ON i.provider_type = t.provider_type AND list_contains(i.msp_label_by, 'government')
 GROUP BY t.provider_type
 ORDER BY incidents DESC, t.provider_type""",
-    "Sources per label term and source type": """\
--- Non-repost sources, by the label they used and the kind of publisher
-SELECT label_term, source_type, count(*) AS sources
+    "Sources per label term and who said it": """\
+-- Counted label rows (a repost counts once, for its original), by label and who said it
+SELECT label_term, speaker_type, count(*) AS sources
 FROM sources
-WHERE NOT repost
-GROUP BY label_term, source_type
-ORDER BY label_term, source_type""",
+WHERE counted
+GROUP BY label_term, speaker_type
+ORDER BY label_term, speaker_type""",
     "Incidents per year and provider family": """\
 SELECT attack_year, provider_family, count(*) AS incidents
 FROM incidents
@@ -83,10 +86,10 @@ ORDER BY attack_year, provider_family""",
     "Incidents whose provider was called an MSP but assessed as something else": """\
 SELECT i.incident_id, i.title, i.provider_type,
        count(*) AS msp_sources,
-       list_sort(list_distinct(list(s.source_type))) AS called_msp_by
+       list_sort(list_distinct(list(s.speaker_type))) AS called_msp_by
 FROM incidents i
 JOIN sources s USING (incident_id)
-WHERE s.label_term = 'msp' AND NOT s.repost AND i.provider_type <> 'msp'
+WHERE s.label_term = 'msp' AND s.counted AND i.provider_type <> 'msp'
 GROUP BY i.incident_id, i.title, i.provider_type
 ORDER BY i.incident_id""",
     "Share labelled MSP per provider family (view)": """\

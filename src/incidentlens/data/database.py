@@ -113,8 +113,7 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
     con.execute(
         f"CREATE TABLE sources AS SELECT {_select(pkg, 'sources', {})} FROM raw_sources"
     )
-    con.execute("ALTER TABLE sources ADD COLUMN repost BOOLEAN")
-    con.execute("UPDATE sources SET repost = (is_repost = 'yes')")
+    _count_once(con, pkg)
     con.execute(
         f"""
         CREATE TABLE incidents AS
@@ -122,9 +121,9 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
         lab AS (
             SELECT incident_id,
                    count(*) AS source_count,
-                   count(DISTINCT url) FILTER (WHERE NOT repost) AS independent_sources,
-                   list_sort(list_distinct(list(label_term) FILTER (WHERE NOT repost))) AS label_terms,
-                   list_sort(list_distinct(list(source_type) FILTER (WHERE NOT repost AND label_term = 'msp')))
+                   count(DISTINCT outlet) AS independent_sources,
+                   list_sort(list_distinct(list(label_term) FILTER (WHERE counted))) AS label_terms,
+                   list_sort(list_distinct(list(speaker_type) FILTER (WHERE counted AND label_term = 'msp')))
                        AS msp_label_by
             FROM sources GROUP BY incident_id
         )
@@ -154,6 +153,23 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return Database(con, pkg, base)
+
+
+def _count_once(con: duckdb.DuckDBPyConnection, pkg: Package) -> None:
+    """Rule S1: a repost counts for its original outlet, once per (incident, outlet, speaker type,
+    label term). `outlet` is the original; `counted` marks the one row of each group that counts,
+    the original itself when it is recorded. Older packages without speakers count publishers."""
+    columns = set(pkg.columns("sources"))
+    original = "coalesce(nullif(repost_of, ''), publisher)" if "repost_of" in columns else "publisher"
+    if "speaker_type" not in columns:
+        con.execute("ALTER TABLE sources ADD COLUMN speaker_type VARCHAR")
+        con.execute("UPDATE sources SET speaker_type = source_type")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE sources AS
+        SELECT *, is_repost = 'yes' AS repost, {original} AS outlet,
+               row_number() OVER (PARTITION BY incident_id, {original}, speaker_type, label_term
+                                  ORDER BY is_repost = 'yes', source_id) = 1 AS counted
+        FROM sources ORDER BY source_id""")
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:

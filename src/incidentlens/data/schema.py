@@ -135,6 +135,17 @@ class Package:
         return {**self._custom("incidents", "provider_type", "x-colours"),
                 **(self.raw.get("x-provider-family-colours") or {})}
 
+    @cached_property
+    def rule_types(self) -> dict[str, tuple[str, ...]]:
+        """Which provider types each codebook T rule gives (`type_rule` field, `x-gives`)."""
+        return {k: tuple(v) for k, v in self._custom("incidents", "type_rule", "x-gives").items()}
+
+    @cached_property
+    def required_alternatives(self) -> dict[str, tuple[str, str]]:
+        """Rules that require an alternative coding: rule -> (alt_provider_type, alt_rule)."""
+        found = self._custom("incidents", "type_rule", "x-requires-alternative")
+        return {k: (v[0], v[1]) for k, v in found.items()}
+
     def label(self, code: str) -> str:
         """Display label of a vocabulary code; a readable fallback for codes without one."""
         return self._labels.get(code) or fallback_label(str(code))

@@ -77,6 +77,11 @@ def _combos(rng: np.random.Generator, codes, n: int, size_p, item_w=None) -> tup
     return pa.array(texts, pa.string()).take(pa.array(index)), index
 
 
+def _masked_choice(values: pa.Array, keep: np.ndarray, otherwise: str) -> pa.Array:
+    """`values` where `keep`, else `otherwise`: keeps generated rows inside the codebook's rules."""
+    return pa.array(np.where(keep, values.to_numpy(zero_copy_only=False), otherwise), pa.string())
+
+
 def _num(values: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(values), pa.string())
 
@@ -114,7 +119,7 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
     attack = FIRST_DAY + rng.integers(0, span + 1, size=n).astype("timedelta64[D]")
     precision_codes = vocab("attack_date_precision")
     precision = rng.choice(len(precision_codes), size=n,
-                           p=_weights(precision_codes, {"day": 0.7, "month": 0.2, "year": 0.1}))
+                           p=_weights(precision_codes, {"day": 0.65, "week": 0.05, "month": 0.2, "year": 0.1}))
     month_start = attack.astype("datetime64[M]").astype("datetime64[D]")
     year_start = attack.astype("datetime64[Y]").astype("datetime64[D]")
     codes = list(precision_codes)
@@ -122,6 +127,9 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
         attack = np.where(precision == codes.index("month"), month_start, attack)
     if "year" in codes:
         attack = np.where(precision == codes.index("year"), year_start, attack)
+    if "week" in codes:  # rule D1: a week is stored as its Monday (1970-01-01 was a Thursday)
+        monday = attack - ((attack.astype("datetime64[D]").astype(int) + 3) % 7).astype("timedelta64[D]")
+        attack = np.where(precision == codes.index("week"), np.maximum(monday, FIRST_DAY), attack)
     disclosed = np.minimum(attack + rng.integers(0, 121, size=n).astype("timedelta64[D]"), LAST_DAY)
 
     years = attack.astype("datetime64[Y]").astype(int) + 1970
@@ -142,6 +150,8 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
     ptypes = vocab("provider_type")
     ptype_idx = rng.choice(len(ptypes), size=n, p=_weights(ptypes, PROVIDER_WEIGHTS))
     provider_pool = max(10, n // 5)
+    chosen = np.array(list(ptypes))[ptype_idx] if n else np.array([], dtype=str)
+    is_msp, is_unknown, is_hosting = (chosen == "msp"), (chosen == "unknown"), (chosen == "cloud_hosting")
     ransom = (rng.integers(10, 10_000, size=n) * 1000).astype(np.int64)
 
     table = {
@@ -158,12 +168,15 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
         "provider_name": _masked(_join("Synthetic provider ", _num(rng.integers(1, provider_pool + 1, n))),
                                  rng.random(n) < 0.9),
         "provider_type": pa.array(list(ptypes), pa.string()).take(pa.array(ptype_idx)),
-        "provider_maturity": _choice(rng, vocab("provider_maturity"), n),
-        "type_confidence": _choice(rng, vocab("type_confidence"), n,
-                                   _weights(vocab("type_confidence"), {"high": 0.5, "medium": 0.35,
-                                                                       "low": 0.15})),
+        "provider_maturity": pa.array(np.where(is_msp, "established", "unknown"), pa.string()),
+        "type_confidence": _masked_choice(_choice(rng, vocab("type_confidence"), n,
+                                                  _weights(vocab("type_confidence"),
+                                                           {"high": 0.5, "medium": 0.35, "low": 0.15})),
+                                          ~is_unknown, "low"),
         "type_basis": pa.array(np.full(n, "Synthetic record: generated at random, no evidence."), pa.string()),
-        "route": _choice(rng, vocab("route"), n),
+        **_coding(pkg, rng, incident_id, ptype_idx, ptypes),
+        "route": _masked_choice(_choice(rng, [r for r in vocab("route") if r != "hosted_platform"], n),
+                                ~is_hosting, "hosted_platform"),
         "attack_type": _choice(rng, vocab("attack_type"), n,
                                _weights(vocab("attack_type"), {"ransomware": 0.6, "data_theft": 0.2},
                                         0.04)),
@@ -177,6 +190,29 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
         "last_reviewed": _dates(np.full(n, REVIEWED)),
     }
     return table, {"incident_id": incident_id, "attack": attack, "ptype": ptype_idx, "ptypes": ptypes}
+
+
+def _coding(pkg: Package, rng: np.random.Generator, incident_id: pa.Array, ptype_idx: np.ndarray,
+            ptypes) -> dict[str, pa.Array]:
+    """The codebook fields: the first rule giving each type, no alternative, and a relationship
+    documented by the incident's first source for about a third of incidents."""
+    n = len(ptype_idx)
+    if "type_rule" not in pkg.columns("incidents"):
+        return {}
+    first_rule = {t: next((r for r, gives in pkg.rule_types.items() if t in gives), "") for t in ptypes}
+    # Rule T6: a break/fix provider is never on a standing contract.
+    relations = [c for c in pkg.field("incidents", "service_relationship").enum or ()
+                 if c not in ("not_documented", "managed_contract", "monthly_retainer")]
+    documented = (rng.random(n) < 0.33) & bool(relations)
+    picked = np.array(relations or ["not_documented"])[rng.integers(0, max(1, len(relations)), n)]
+    relation = np.where(documented, picked, "not_documented")
+    return {
+        "type_rule": pa.array([first_rule[t] for t in ptypes], pa.string()).take(pa.array(ptype_idx)),
+        "alt_provider_type": pa.nulls(n, pa.string()),
+        "alt_rule": pa.nulls(n, pa.string()),
+        "service_relationship": pa.array(relation, pa.string()),
+        "relationship_source_id": _masked(_join(incident_id, "#1"), documented),
+    }
 
 
 def _sources(pkg: Package, rng: np.random.Generator, inc: dict) -> dict[str, pa.Array]:
@@ -206,12 +242,20 @@ def _sources(pkg: Package, rng: np.random.Generator, inc: dict) -> dict[str, pa.
     published = np.minimum(inc["attack"][owner] + rng.integers(0, 366, size=total).astype("timedelta64[D]"),
                            LAST_DAY)
     yes_no = vocab("is_repost")
+    source_type = _choice(rng, vocab("source_type"), total)
+    publisher = _join("Synthetic publisher ", _num(rng.integers(1, 60, size=total)))
+    speakers = {}
+    if "speaker_type" in pkg.columns("sources"):
+        speakers = {"speaker_type": source_type, "speaker": pa.array(np.full(total, "own voice"), pa.string()),
+                    "repost_of": _masked(_join("Synthetic publisher ", _num(rng.integers(1, 60, size=total))),
+                                         repost)}
     return {
+        **speakers,
         "source_id": _join(owner_ids, "#", _num(seq)),
         "incident_id": owner_ids,
         "url": _join(URL_BASE, _num(number)),
-        "publisher": _join("Synthetic publisher ", _num(rng.integers(1, 60, size=total))),
-        "source_type": _choice(rng, vocab("source_type"), total),
+        "publisher": publisher,
+        "source_type": source_type,
         "published_date": _masked(_dates(published), rng.random(total) < 0.8),
         "label_term": label,
         "label_text": _masked(pa.array(np.full(total, "managed service provider"), pa.string()),

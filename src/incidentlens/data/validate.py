@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from frictionless import Resource, Schema
 
+from incidentlens.data import rules
 from incidentlens.data.schema import LIST_SEPARATOR, Package, data_dir, load_package
 
 MAX_CELL = 20_000
@@ -213,6 +214,7 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
             if f.name == "url" and value:
                 out += _url(at, value)
         out += _row_rules(name, row, line, col_of, table.name)
+        out += _codebook(pkg, name, row, line, col_of, table.name)
     return out
 
 
@@ -280,6 +282,23 @@ def _row_rules(name: str, row: dict, line: int, col_of: dict, label: str) -> lis
     return out
 
 
+INCIDENT_RULE_COLUMNS = {"type_rule", "alt_provider_type", "alt_rule", "service_relationship",
+                         "relationship_source_id", "route", "provider_maturity", "countries"}
+SOURCE_RULE_COLUMNS = {"speaker", "speaker_type", "source_type", "label_term", "label_text", "is_repost",
+                       "repost_of"}
+
+
+def _codebook(pkg: Package, name: str, row: dict, line: int, col_of: dict, label: str) -> list[Problem]:
+    """The codebook's mechanical rules, where the package has the columns they read."""
+    if name == "incidents" and INCIDENT_RULE_COLUMNS <= row.keys():
+        found = rules.incident(row, pkg)
+    elif name == "sources" and SOURCE_RULE_COLUMNS <= row.keys():
+        found = rules.source(row)
+    else:
+        return []
+    return [Problem(label, line, col_of[column], message) for column, message in found]
+
+
 def _cross(tables: dict[str, Table]) -> list[Problem]:
     """Foreign keys, every incident sourced, no duplicate URL within an incident."""
     inc, src = tables.get("incidents"), tables.get("sources")
@@ -302,6 +321,11 @@ def _cross(tables: dict[str, Table]) -> list[Problem]:
             seen[key] = line
         if not row["source_id"].startswith(iid + "#"):
             out.append(Problem(src.name, line, col["source_id"], f"source_id should start with '{iid}#'"))
+    if "relationship_source_id" in inc.header:
+        owner = {row["source_id"]: row["incident_id"] for row in src.rows}
+        column = inc.header.index("relationship_source_id") + 1
+        for i, message in rules.relationship_sources(inc.rows, owner):
+            out.append(Problem(inc.name, inc.lines[i], column, message))
     for row, line in zip(inc.rows, inc.lines):
         if row["incident_id"] not in sourced:
             out.append(Problem(inc.name, line, 1, f"incident '{row['incident_id']}' has no source in sources.csv"))

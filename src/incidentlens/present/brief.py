@@ -23,8 +23,9 @@ LIMITATIONS = [
     "coverage are over-represented, and small providers that closed leave few traces.",
     "Provider types are coded from evidence of what the provider sold and did at the time, "
     "never from the label a source used; 'unknown' is kept in every count.",
-    "An incident counts as 'labelled MSP' when at least one original (non-repost) source called "
-    "the provider a managed service provider.",
+    "An incident counts as 'labelled MSP' when at least one source called the provider a managed "
+    "service provider; a repost counts once, for its original outlet, and a label is credited to "
+    "whoever said it (an official quoted by the press counts as government).",
     "Shares carry 95% Wilson score intervals; groups of fewer than 10 are flagged as small samples. "
     "The figures describe the dataset; they do not estimate how common such attacks are.",
 ]

@@ -77,17 +77,18 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
     not_msp = int(msp[msp["provider_type"] != "msp"]["n"].sum())
     title = (f"The MSP label went to {not_msp} incidents whose provider was not assessed as an MSP"
              if len(msp) else "How sources labelled providers, and what the providers were")
-    return finish(fig, title, f"Links count incidents (non-repost sources); n = {n} incidents; {filter_words}.", 560)
+    return finish(fig, title, f"Links count incidents (a repost counts once, for its original); "
+                  f"n = {n} incidents; {filter_words}.", 560)
 
 
 def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
-    """Share of sources using 'MSP', by source type, split by whether the provider was managed IT."""
+    """Share of label rows using 'MSP', by who said it (speaker type), split by whether the provider was managed IT."""
     fig = go.Figure()
     names = {"managed_it": "Provider assessed as managed IT", "not_managed_it": "Provider not managed IT"}
     colours = {"managed_it": "#0072B2", "not_managed_it": "#E69F00"}
     for group, part in df.groupby("provider_group", sort=True):
         fig.add_bar(
-            y=[humanise(s) for s in part["source_type"]], x=part["share"], orientation="h",
+            y=[humanise(s) for s in part["speaker_type"]], x=part["share"], orientation="h",
             name=names[group], marker_color=colours[group],
             error_x={"type": "data", "array": part["high"] - part["share"],
                      "arrayminus": part["share"] - part["low"], "thickness": 1.2},
@@ -101,8 +102,9 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
              if n else "Who applies the MSP label")
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of sources using the label 'MSP' (95% CI)")
-    fig.update_yaxes(title="Source type", autorange="reversed")
-    return finish(fig, title, f"n = {int(df['n'].sum())} non-repost sources; {filter_words}.", 480)
+    fig.update_yaxes(title="Who said it", autorange="reversed")
+    return finish(fig, title, f"n = {int(df['n'].sum())} counted label rows (reposts once, for their original); "
+                  f"{filter_words}.", 480)
 
 
 def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:

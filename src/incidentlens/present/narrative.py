@@ -23,7 +23,7 @@ def takeaways(h: Headline) -> list[str]:
         return ["No incident matches this filter. Widen the filter to see figures."]
     out = [
         f"{h.labelled.k} of {h.n} incidents in view ({_pct(h.labelled.share)}) were called an "
-        "MSP attack by at least one original (non-repost) source."
+        "MSP attack by at least one source (a repost counts once, for its original)."
     ]
     n_lab = h.labelled.k
     if n_lab:
@@ -93,3 +93,23 @@ def dataset_citation(version: str, released: str, today: dt.date | None = None) 
         f"  note = {{Data set, CC BY 4.0, accessed {today.isoformat()}}}\n}}"
     )
     return {"apa": apa, "bibtex": bibtex}
+
+
+def repost_note(source) -> str:
+    """Rule S1 in words, for a source row: a repost counts once, for its original outlet."""
+    if not source.repost:
+        return ""
+    counted = "counted for it" if source.counted else "not counted again: the original is recorded"
+    return f" · repost of {source.repost_of} ({counted})"
+
+
+def label_credit(source) -> str:
+    """Who called the provider what (rule L2), in plain text: the page escapes it."""
+    label = load_package().label(source.label_term)
+    if source.label_term == "unnamed":
+        return "does not characterise the provider"
+    words = f" (“{source.label_text}”)" if source.label_text else ""
+    speaker = str(source.speaker or "").strip()
+    if not speaker or speaker.lower() == "own voice":
+        return f"called the provider {label}{words} in its own voice"
+    return f"called the provider {label}{words}: said by {speaker} ({load_package().label(source.speaker_type)})"

@@ -49,7 +49,7 @@ KEYS: tuple[Key, ...] = (
         "in the provider family {values}", "provider families, e.g. managed_it"),
     Key("label", "Label used by a source", "label_terms", True, ("sources", "label_term"),
         "labelled {values} by at least one source", "label terms a source used, or not_msp"),
-    Key("labelled_by", "Labelled MSP by (who said it)", "msp_label_by", True, ("sources", "source_type"),
+    Key("labelled_by", "Labelled MSP by (who said it)", "msp_label_by", True, ("sources", "speaker_type"),
         "labelled MSP by at least one {lower} speaker", "who used the MSP label, e.g. government"),
     Key("sector", "Victim sector", "victim_sectors", True, ("incidents", "victim_sectors"),
         "in the {lower} sector", "victim sectors, e.g. dental"),

@@ -55,7 +55,7 @@ class Headline:
     """The Overview's and `incidentlens stats`' figures for one filter."""
 
     n: int
-    labelled: Share  # incidents labelled MSP by at least one non-repost source, of n
+    labelled: Share  # incidents labelled MSP by at least one counted source (rule L6), of n
     labelled_by_type: list[TypeShare]  # among labelled-MSP incidents, share per assessed type
     by_type: list[TypeShare]  # all incidents in view, per assessed type
     by_family: list[TypeShare]
@@ -196,29 +196,29 @@ def _with_shares(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def label_flows(db: Database, f: Filters) -> pd.DataFrame:
-    """Sankey links: label term used (non-repost sources) -> assessed provider type, in incidents."""
+    """Sankey links: label term used (counted sources, rule S1) -> assessed provider type, in incidents."""
     sql, params = _filtered(f)
     return db.query(
         f"""WITH f AS ({sql})
             SELECT s.label_term, f.provider_type, count(DISTINCT f.incident_id) AS n
-            FROM f JOIN sources s USING (incident_id) WHERE NOT s.repost
+            FROM f JOIN sources s USING (incident_id) WHERE s.counted
             GROUP BY ALL ORDER BY n DESC, label_term, provider_type""",
         params,
     )
 
 
 def who_labels(db: Database, f: Filters) -> pd.DataFrame:
-    """Share of non-repost sources using the MSP label, by source type, for managed-IT
-    providers and for all others."""
+    """Share of counted label rows using the MSP label, by who said it (speaker type, rule L2),
+    for managed-IT providers and for all others."""
     sql, params = _filtered(f)
     df = db.query(
         f"""WITH f AS ({sql})
-            SELECT s.source_type,
+            SELECT s.speaker_type,
                    CASE WHEN f.provider_family = 'managed_it' THEN 'managed_it' ELSE 'not_managed_it' END
                        AS provider_group,
                    count(*) FILTER (WHERE s.label_term = 'msp') AS k, count(*) AS n
-            FROM f JOIN sources s USING (incident_id) WHERE NOT s.repost
-            GROUP BY ALL ORDER BY source_type, provider_group""",
+            FROM f JOIN sources s USING (incident_id) WHERE s.counted
+            GROUP BY ALL ORDER BY speaker_type, provider_group""",
         params,
     )
     return _with_shares(df)
@@ -240,7 +240,8 @@ def sources_of(db: Database, f: Filters) -> pd.DataFrame:
     """Every source row of the incidents matching a filter (for exports and bundles)."""
     sql, params = _filtered(f)
     return db.query(
-        f"SELECT s.* EXCLUDE (repost) FROM sources s WHERE s.incident_id IN (SELECT incident_id FROM ({sql}))"
+        f"SELECT s.* EXCLUDE (repost, outlet, counted) FROM sources s "
+        f"WHERE s.incident_id IN (SELECT incident_id FROM ({sql}))"
         " ORDER BY s.incident_id, s.source_id",
         params,
     )
