@@ -49,6 +49,7 @@ from incidentlens import local_dashboard  # noqa: E402
 from incidentlens.data import database as dbm  # noqa: E402
 from incidentlens.data import synth  # noqa: E402
 from incidentlens.data.schema import REPO_DATA, load_package  # noqa: E402
+from incidentlens.data.spreadsheet import FORMULA_START  # noqa: E402
 from incidentlens.data.validate import validate  # noqa: E402
 from incidentlens.present import charts, exports  # noqa: E402
 from incidentlens.query import queries  # noqa: E402
@@ -67,7 +68,6 @@ EXPORT_FILTERS = ("all", "years+sector")
 SIDEBAR_KEYS = ("ptype", "family", "label", "labelled_by", "sector", "country", "state", "route",
                 "attack", "conf")
 ATTRIBUTION_DIMS = ("sector", "country", "state", "route", "attack")
-FORMULA_START = exports.FORMULA_START
 
 
 def _size(text: str) -> str | int:

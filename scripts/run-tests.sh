@@ -12,6 +12,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 bash scripts/setup.sh requirements-dev.txt
 .venv/bin/ruff check .
+.venv/bin/lint-imports --no-cache
 .venv/bin/incidentlens validate
 set +e
 INCIDENTLENS_REQUIRE_BROWSER=1 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from incidentlens.console.gate import ConsoleError
 from incidentlens.console.worker import MAX_ROWS, Console, Result
+from incidentlens.data.spreadsheet import neutralise
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -106,8 +107,6 @@ def format_result(result: Result, fmt: str) -> str:
     if fmt == "table":
         return _table_text(result)
     if fmt == "csv":
-        from incidentlens.present.exports import neutralise
-
         buf = io.StringIO()
         # \r\n terminators make the csv module quote any field holding a bare \r or \n.
         writer = csv.writer(buf, lineterminator="\r\n")

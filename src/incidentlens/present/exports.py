@@ -17,18 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from incidentlens.data.database import Database
+from incidentlens.data.spreadsheet import neutralise
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
 FORMATS = ("csv", "json", "parquet", "xlsx")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Make one text cell safe to open in a spreadsheet; other values pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def flat(df: pd.DataFrame) -> pd.DataFrame:
