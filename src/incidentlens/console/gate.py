@@ -15,7 +15,7 @@ DEFAULT_TIMEOUT_S = 5.0
 MAX_TIMEOUT_S = 30.0
 MEMORY_LIMIT = "512MB"
 
-HARDENED = {
+HARDENED: dict[str, str | bool | int | float | list[str]] = {  # duckdb.connect's `config` type
     "enable_external_access": False,  # no files, network, ATTACH, COPY, INSTALL/LOAD
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,

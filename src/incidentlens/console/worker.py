@@ -42,7 +42,7 @@ import weakref
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
 
@@ -125,8 +125,10 @@ class _Tally:
                                "included); select fewer rows or columns, or aggregate.")
 
 
-def _plain(value: object, tally: _Tally) -> object:
-    """`value` as types the dashboard's unpickler accepts (anything else becomes its text), counted."""
+def _plain(value: Any, tally: _Tally) -> object:
+    """`value` as types the dashboard's unpickler accepts (anything else becomes its text), counted.
+
+    Dispatches on the exact type (a subclass becomes text), which mypy cannot narrow: hence Any."""
     kind = type(value)
     if kind in _SCALARS:
         return value
@@ -167,7 +169,7 @@ def _reduce_zone(zone: zoneinfo.ZoneInfo) -> tuple[type, tuple[str]]:
     return zoneinfo.ZoneInfo, (zone.key,)  # by name; its default reduction goes through getattr
 
 
-_ALLOWED = {("datetime", t.__name__): t for t in (dt.date, dt.time, dt.datetime, dt.timedelta, dt.timezone)}
+_ALLOWED: dict[tuple[str, str], type] = {("datetime", t.__name__): t for t in (dt.date, dt.time, dt.datetime, dt.timedelta, dt.timezone)}
 _ALLOWED |= {("decimal", "Decimal"): decimal.Decimal, ("uuid", "UUID"): uuid.UUID,
              ("zoneinfo", "ZoneInfo"): zoneinfo.ZoneInfo}
 
@@ -323,6 +325,8 @@ class _Worker:
             close_fds=True, start_new_session=True,  # Ctrl-C in a terminal reaches the dashboard only
         )
         self.pid = self.proc.pid
+        assert self.proc.stdin is not None and self.proc.stdout is not None  # both are PIPEs
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
 
     def start(self) -> None:
         """Wait for the worker to open the snapshot."""
@@ -336,14 +340,14 @@ class _Worker:
     def ask(self, request: dict, deadline: float) -> tuple:
         data = json.dumps(request).encode("utf-8")
         try:
-            self.proc.stdin.write(_HEADER.pack(len(data)) + data)
-            self.proc.stdin.flush()
+            self.stdin.write(_HEADER.pack(len(data)) + data)
+            self.stdin.flush()
         except (BrokenPipeError, OSError):
             raise _Gone(self._obituary()) from None
         return self._answer(deadline)
 
     def _answer(self, deadline: float) -> tuple:
-        fd = self.proc.stdout.fileno()
+        fd = self.stdout.fileno()
         poller = select.poll()
         poller.register(fd, select.POLLIN)
         buf = bytearray()
@@ -399,7 +403,7 @@ class _Worker:
             self.proc.kill()
         with contextlib.suppress(Exception):
             self.proc.wait(timeout=5)
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (self.stdin, self.stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
 

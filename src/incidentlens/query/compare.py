@@ -59,7 +59,7 @@ class Comparison:
     def sentence(self) -> str:
         a, b, r = self.result.a, self.result.b, self.result
         what = humanise(self.code)
-        if r.diff is None:
+        if r.diff is None or r.low is None or r.high is None:
             return f"Cannot compare: one of the groups has no incidents ({a.n} vs {b.n})."
         flag = " Small sample: read with care." if r.small_sample else ""
         return (f"{what}: {a.k} of {a.n} ({a.percent()}) in A vs {b.k} of {b.n} ({b.percent()}) in B; "

@@ -34,7 +34,7 @@ class Share:
 
     def percent(self, digits: int = 0) -> str:
         """'42% (95% CI 30–55%)', or 'n/a' for an empty base."""
-        if self.share is None:
+        if self.share is None or self.low is None or self.high is None:
             return "n/a"
         return (f"{self.share * 100:.{digits}f}% "
                 f"(95% CI {self.low * 100:.{digits}f}–{self.high * 100:.{digits}f}%)")
