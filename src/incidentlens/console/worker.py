@@ -169,7 +169,8 @@ def _reduce_zone(zone: zoneinfo.ZoneInfo) -> tuple[type, tuple[str]]:
     return zoneinfo.ZoneInfo, (zone.key,)  # by name; its default reduction goes through getattr
 
 
-_ALLOWED: dict[tuple[str, str], type] = {("datetime", t.__name__): t for t in (dt.date, dt.time, dt.datetime, dt.timedelta, dt.timezone)}
+_ALLOWED: dict[tuple[str, str], type] = {
+    ("datetime", t.__name__): t for t in (dt.date, dt.time, dt.datetime, dt.timedelta, dt.timezone)}
 _ALLOWED |= {("decimal", "Decimal"): decimal.Decimal, ("uuid", "UUID"): uuid.UUID,
              ("zoneinfo", "ZoneInfo"): zoneinfo.ZoneInfo}
 
