@@ -1,29 +1,39 @@
-"""Overview: headline figures with intervals, the key chart and generated takeaways."""
+"""Overview: the break/fix question answered in words, how solid the answer is, the key chart."""
 
 import pandas as pd
 import streamlit as st
 
 from incidentlens import ui
 from incidentlens.present import charts, narrative
-from incidentlens.query import queries
+from incidentlens.query import answer, queries
 
 db, f = ui.start("app.py")
 ui.header("IncidentLens", db, f, "")
-st.markdown(
-    "When a cyberattack reaches many victims through an IT provider, the press often calls it an "
-    "**MSP attack**. This dashboard sets what each public source *called* the provider against "
-    "what the provider *actually was*, incident by incident."
-)
 h = queries.headline(db, f)
+ans, readings = answer.of(db, f)
+link = ui.permalink("")
 
-c1, c2, c3 = st.columns(3)
-c1.metric("Incidents in view", h.n)
-c2.metric("Labelled MSP by ≥1 source", h.labelled.k, help="At least one source (a repost counts once, for its "
-          "original) used the label 'managed service provider'.")
-c2.caption(f"{h.labelled.percent()} of {h.n}")
-msp = h.labelled_share("msp")
-c3.metric("…of which provider assessed as an MSP", msp.k)
-c3.caption(f"{msp.percent()} of {msp.n}" + (" · small sample" if msp.small_sample else ""))
+st.markdown("When an attack reaches many victims through an IT provider, the press often calls it an "
+            "**MSP attack**. Was the provider really a managed service provider, or a break/fix shop, "
+            "a software vendor, a host?")
+with st.container(border=True):
+    st.markdown(f"**{ui.plain(narrative.answer_sentence(ans))}**")
+    st.markdown(ui.plain(narrative.robustness_sentence(readings)))
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Incidents in view", ans.n)
+c2.metric("Labelled MSP by ≥1 source", ans.labelled.k, help="At least one source (a repost counts once, for "
+          "its original) used the label 'managed service provider'.")
+c2.caption(f"{ans.labelled.percent()} of {ans.n}")
+for col, name, s in ((c3, "…provider assessed as an MSP", ans.msp), (c4, "…provider a break/fix shop", ans.break_fix)):
+    col.metric(name, s.k)
+    col.caption(f"{s.percent()} of {s.n}" + (" · small sample" if s.small_sample else ""))
+
+st.subheader("How solid is this number?")
+st.caption("The same shares recomputed under each defensible reading of the data: the range is what a "
+           "witness can quote. Methodology explains each reading.")
+ui.chart(charts.robustness(readings, narrative.robustness_title(readings), ans.filter_words),
+         pd.DataFrame(narrative.robustness_rows(readings)), "overview_robustness", "")
 
 st.subheader("What was behind the MSP label?")
 rows = [{"assessed type": t.label, "incidents": t.share.k, "of labelled MSP": t.share.n,
@@ -36,10 +46,10 @@ for sentence in narrative.takeaways(h):
     st.markdown(f"- {ui.plain(sentence)}")
 
 with st.expander("Cite these numbers (copy a sentence)", expanded=False):
-    link = ui.permalink("")
+    st.code(narrative.cite_answer(ans, h, link), language=None, wrap_lines=True)
     st.code(narrative.cite_labelled(h, link), language=None, wrap_lines=True)
     for t in h.labelled_by_type:
-        if t.share.k or t.code in ("msp", "unknown"):
+        if t.share.k or t.code in ("msp", "break_fix", "unknown"):
             st.code(narrative.cite_type(h, t.code, link), language=None, wrap_lines=True)
     st.caption("Cite the dataset itself from the Methodology page (APA and BibTeX).")
 

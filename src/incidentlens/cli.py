@@ -58,17 +58,24 @@ def cmd_validate(args) -> int:
 
 
 def cmd_stats(args) -> int:
-    from incidentlens.query import queries
+    from incidentlens.present import narrative
+    from incidentlens.query import agreement, answer, queries
 
     db = _db(args)
     f = _filters(args)
     if args.compare:
         return cmd_compare(args, db, f)
     h = queries.headline(db, f)
+    ans, readings = answer.of(db, f)
+    if args.robustness:
+        return _print_robustness(readings, args.json)
     if args.json:
-        print(json.dumps(h.as_dict(), indent=2))
+        print(json.dumps({**h.as_dict(), "answer": {**ans.as_dict(), "sentence": narrative.answer_sentence(ans)},
+                          "robustness": _robustness_dict(readings),
+                          "coding_agreement": agreement.agreement(db).as_dict()}, indent=2))
         return 0
     print(f"IncidentLens dataset {h.version}: {h.filter_words}")
+    print(f"\n{narrative.answer_sentence(ans)}\n{narrative.robustness_sentence(readings)}\n")
     print(f"Incidents in view: {h.n}")
     print(f"Labelled MSP by at least one source: {h.labelled.k} of {h.n}, {h.labelled.percent()}")
     print("\nOf the incidents labelled MSP, provider assessed as:")
@@ -78,6 +85,27 @@ def cmd_stats(args) -> int:
     print("\nAll incidents in view, by assessed provider type:")
     for t in h.by_type:
         print(f"  {t.label:<24} {t.share.k:>4}  {t.share.percent()}")
+    return 0
+
+
+def _robustness_dict(readings: list) -> dict:
+    from incidentlens.present import narrative
+
+    return {"sentence": narrative.robustness_sentence(readings), "readings": [r.as_dict() for r in readings]}
+
+
+def _print_robustness(readings: list, as_json: bool) -> int:
+    """`stats --robustness`: the headline shares under every defensible reading."""
+    from incidentlens.present import narrative
+
+    if as_json:
+        print(json.dumps(_robustness_dict(readings), indent=2))
+        return 0
+    print(narrative.robustness_sentence(readings))
+    print(f"\n  {'Reading':<42} {'Provider an MSP':<30} {'Provider break/fix'}")
+    for r in readings:
+        msp, bf = r.shares["msp"], r.shares["break_fix"]
+        print(f"  {r.label:<42} {f'{msp.k} of {msp.n}, {msp.percent()}':<30} {bf.k} of {bf.n}, {bf.percent()}")
     return 0
 
 
@@ -137,9 +165,9 @@ def cmd_compare(args, db, f: flt.Filters) -> int:
 
 
 def cmd_sql(args) -> int:
-    from incidentlens.console import sandbox
+    from incidentlens.console import main_sql
 
-    return sandbox.main_sql(args.sql, args.format, args.max_rows, _db(args))
+    return main_sql(args.sql, args.format, args.max_rows, _db(args))
 
 
 def cmd_synth(args) -> int:
@@ -169,6 +197,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stats", help="headline numbers for a filter")
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--robustness", action="store_true",
+                   help="the headline shares under every defensible reading of the data")
     s.add_argument("--compare", nargs=2, metavar=("SLICE_A", "SLICE_B"),
                    help="compare two slices written like URL filters, e.g. "
                         "'labelled_by=trade_press' 'labelled_by=mainstream_media'")

@@ -68,7 +68,9 @@ def test_validate_missing_directory(tmp_path, capsys):
 def test_stats_json_equals_headline(db, fixture_dir, capsys):
     assert cli.main(["--data", str(fixture_dir), "stats", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc == json.loads(json.dumps(queries.headline(db, Filters()).as_dict()))
+    headline = json.loads(json.dumps(queries.headline(db, Filters()).as_dict()))
+    assert {k: doc[k] for k in headline} == headline
+    assert set(doc) - set(headline) == {"answer", "robustness", "coding_agreement"}
     assert doc["n_incidents"] == 9
     # Six: the hosting incident's only MSP label is a repost that stands in for its original.
     assert doc["labelled_msp"]["k"] == 6 and doc["labelled_msp"]["n"] == 9
@@ -80,7 +82,8 @@ def test_stats_json_with_filters(db, fixture_dir, capsys):
     assert cli.main(argv) == 0
     doc = json.loads(capsys.readouterr().out)
     f = Filters(years=(2019, 2020), sector=("dental",))
-    assert doc == json.loads(json.dumps(queries.headline(db, f).as_dict()))
+    headline = json.loads(json.dumps(queries.headline(db, f).as_dict()))
+    assert {k: doc[k] for k in headline} == headline
     assert doc["n_incidents"] == 1
     assert doc["labelled_msp"]["k"] == 1
     by_type = {r["code"]: r["k"] for r in doc["by_provider_type"]}

@@ -147,6 +147,9 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
         con.execute(
             f"CREATE TABLE policy_actions AS SELECT {_select(pkg, 'policy_actions', {})} FROM raw_policy_actions"
         )
+    if "raw_coding_agreement" in _tables(con):
+        con.execute(f"CREATE TABLE coding_agreement AS SELECT {_select(pkg, 'coding_agreement', {})} "
+                    "FROM raw_coding_agreement")
     for res in pkg.resource_names():
         con.execute(f"DROP TABLE IF EXISTS raw_{res}")
     # The dashboard never needs the file system again once the data is in.

@@ -99,3 +99,23 @@ def relationship_sources(incidents: list[dict[str, str]], source_ids: dict[str, 
         if sid and source_ids.get(sid) != row["incident_id"]:
             out.append((i, f"rule R2: relationship_source_id '{sid}' is not a source of this incident"))
     return out
+
+
+def agreement(rows: list[dict[str, str]], published: dict[str, str]) -> list[tuple[int, str, str]]:
+    """Rules A1 and A2 on coding_agreement.csv: coder 1 is the published type, `agree` says
+    whether the coders matched, and every disagreement names the rule that resolved it.
+
+    Returns (index into `rows`, column, message); `published` maps incident_id -> provider_type.
+    """
+    out = []
+    for i, row in enumerate(rows):
+        pub = published.get(row["incident_id"])
+        if pub is not None and row["coder1_type"] != pub:
+            out.append((i, "coder1_type",
+                        f"rule A1: coder 1 is the published coding ({pub}), not {row['coder1_type']}"))
+        same = row["coder1_type"] == row["coder2_type"]
+        if (row["agree"] == "yes") != same:
+            out.append((i, "agree", "rule A1: agree is yes exactly when the two coders gave the same type"))
+        if not same and not (row["resolution_rule"] and row["resolution"]):
+            out.append((i, "resolution_rule", "rule A2: a disagreement names the rule that resolved it and how"))
+    return out

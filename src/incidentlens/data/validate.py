@@ -78,7 +78,7 @@ def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
         tables[name] = table
         problems += _cells(base, res, table)
         problems += _rules(pkg, name, table, today)
-    problems += _cross(tables)
+    problems += _cross(tables, pkg)
     return sorted(set(problems))
 
 
@@ -209,7 +209,7 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
             if f.type == "date" and value:
                 if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                     out.append(Problem(*at, f"{f.name}: '{value[:40]}' is not a YYYY-MM-DD date"))
-                elif _date(value) and _date(value) > today:
+                elif (day := _date(value)) and day > today:
                     out.append(Problem(*at, f"{f.name}: {value} is in the future"))
             if f.name == "url" and value:
                 out += _url(at, value)
@@ -225,7 +225,7 @@ def _bad_char(value: str) -> str | None:
     return None
 
 
-def _list_items(at: tuple, f, value: str) -> list[Problem]:
+def _list_items(at: tuple[str, int, int], f, value: str) -> list[Problem]:
     out = []
     items = value.split(LIST_SEPARATOR)
     for item in items:
@@ -242,7 +242,7 @@ def _list_items(at: tuple, f, value: str) -> list[Problem]:
     return out
 
 
-def _url(at: tuple, value: str) -> list[Problem]:
+def _url(at: tuple[str, int, int], value: str) -> list[Problem]:
     try:
         parts = urlsplit(value)
     except ValueError:
@@ -299,7 +299,7 @@ def _codebook(pkg: Package, name: str, row: dict, line: int, col_of: dict, label
     return [Problem(label, line, col_of[column], message) for column, message in found]
 
 
-def _cross(tables: dict[str, Table]) -> list[Problem]:
+def _cross(tables: dict[str, Table], pkg: Package) -> list[Problem]:
     """Foreign keys, every incident sourced, no duplicate URL within an incident."""
     inc, src = tables.get("incidents"), tables.get("sources")
     if inc is None or src is None:
@@ -326,6 +326,22 @@ def _cross(tables: dict[str, Table]) -> list[Problem]:
         column = inc.header.index("relationship_source_id") + 1
         for i, message in rules.relationship_sources(inc.rows, owner):
             out.append(Problem(inc.name, inc.lines[i], column, message))
+    agreement = tables.get("coding_agreement")
+    if agreement is not None and {"coder1_type", "agree"} <= set(agreement.header):
+        valid = set(pkg.field("incidents", "provider_type").enum or ())
+        published = {row["incident_id"]: row["provider_type"] for row in inc.rows if row["provider_type"] in valid}
+        col_of = {n: i + 1 for i, n in enumerate(agreement.header)}
+        for i, column, message in rules.agreement(agreement.rows, published):
+            out.append(Problem(agreement.name, agreement.lines[i], col_of[column], message))
+        coded = {row["incident_id"] for row in agreement.rows}
+        for row, line in zip(agreement.rows, agreement.lines):
+            if row["incident_id"] not in ids:
+                out.append(Problem(agreement.name, line, 1,
+                                   f"incident_id '{row['incident_id']}' is not in incidents.csv"))
+        for row, line in zip(inc.rows, inc.lines):
+            if row["incident_id"] not in coded:
+                out.append(Problem(inc.name, line, 1, f"rule A1: incident '{row['incident_id']}' has no second "
+                                                      "coding in coding_agreement.csv"))
     for row, line in zip(inc.rows, inc.lines):
         if row["incident_id"] not in sourced:
             out.append(Problem(inc.name, line, 1, f"incident '{row['incident_id']}' has no source in sources.csv"))

@@ -13,6 +13,7 @@ import pandas as pd
 from incidentlens.data.database import Database
 from incidentlens.data.schema import humanise
 from incidentlens.present import charts, images, narrative
+from incidentlens.query import answer as answer_q
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
@@ -39,12 +40,19 @@ class Brief:
     filter_words: str
     permalink: str
     headline: queries.Headline
+    answer: str  # the break/fix question answered in words (page 1, first)
+    readings: list[answer_q.Reading]  # the same shares under each defensible reading
     takeaways: list[str]
     table: pd.DataFrame  # id, date, victims, provider, assessed type, labels used, note
     more_rows: int
     notes: list[str]  # numbered source citations
     charts_png: list[bytes] = field(default_factory=list)
+    robustness_png: bytes | None = None
     chart_note: str = ""
+
+    @property
+    def robustness(self) -> str:
+        return narrative.robustness_sentence(self.readings)
 
     @property
     def empty(self) -> bool:
@@ -55,6 +63,7 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
           today: dt.date | None = None) -> Brief:
     today = today or dt.date.today()
     h = queries.headline(db, f)
+    ans, readings = answer_q.of(db, f)
     inc = queries.incidents(db, f)
     shown = inc.head(MAX_TABLE_ROWS)
     src = queries.sources_of(db, f)
@@ -79,18 +88,22 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
             "notes": ",".join(refs),
         })
     pngs: list[bytes] = []
+    robustness_png = None
     chart_note = ""
     if with_charts and h.n:
         source = f"IncidentLens dataset v{db.version}, accessed {today.isoformat()}, {permalink}"
         figs = [charts.labelled_vs_assessed(h), charts.by_year(queries.by_year(db, f), h.filter_words)]
         try:
             pngs = [images.render(images.with_furniture(fig, source, width=1000), "png", scale=2) for fig in figs]
+            solid = charts.robustness(readings, narrative.robustness_title(readings), h.filter_words)
+            robustness_png = images.render(images.with_furniture(solid, source, width=1000), "png", scale=2)
         except images.ExportUnavailable as exc:
             chart_note = str(exc)
     return Brief(
         title="Incidents attributed to IT providers: what the provider really was",
         date=today.isoformat(), version=db.version, filter_words=h.filter_words, permalink=permalink,
-        headline=h, takeaways=narrative.takeaways(h), table=pd.DataFrame(rows),
+        headline=h, answer=narrative.answer_sentence(ans), readings=readings,
+        takeaways=narrative.takeaways(h), table=pd.DataFrame(rows), robustness_png=robustness_png,
         more_rows=max(0, len(inc) - len(shown)), notes=notes, charts_png=pngs, chart_note=chart_note,
     )
 
@@ -99,13 +112,21 @@ def figure_rows(b: Brief) -> list[tuple[str, str]]:
     """The headline figures as (label, value) pairs, each with n and its interval."""
     h = b.headline
     out = [("Incidents in view", str(h.n)),
-           ("Labelled MSP by at least one original source", f"{h.labelled.k} of {h.n}: {h.labelled.percent()}")]
+           ("Labelled MSP by at least one source", f"{h.labelled.k} of {h.n}: {h.labelled.percent()}")]
     for t in h.labelled_by_type:
         if t.share.k or t.code in ("msp", "unknown"):
             flag = " (small sample)" if t.share.small_sample else ""
             out.append((f"…of those, provider assessed as {t.label}",
                         f"{t.share.k} of {t.share.n}: {t.share.percent()}{flag}"))
     return out
+
+
+def robustness_rows(b: Brief) -> list[tuple[str, str, str]]:
+    """One row per reading: its name and both shares with n and interval."""
+    def cell(s) -> str:
+        return f"{s.k} of {s.n}: {s.percent()}"
+
+    return [(r.label, cell(r.shares["msp"]), cell(r.shares["break_fix"])) for r in b.readings]
 
 
 # ---- PDF ---------------------------------------------------------------------------------------
@@ -127,7 +148,7 @@ def to_pdf(b: Brief) -> bytes:
                           family), align="C")
         pdf.set_text_color(0)
 
-    pdf.footer = footer  # fpdf2 calls this on every page
+    pdf.footer = footer  # type: ignore[method-assign]  # fpdf2 calls this on every page
     pdf.add_page()
     pdf.set_font(family, "B", 17)
     _line(pdf, 8, _t(b.title, family))
@@ -137,6 +158,13 @@ def to_pdf(b: Brief) -> bytes:
     _line(pdf, 5, _t(f"Filter: {b.filter_words}", family))
     _line(pdf, 5, _t(f"View online: {b.permalink}", family))
     pdf.set_text_color(0)
+    pdf.ln(3)
+    _h2(pdf, family, "The answer")
+    pdf.set_font(family, "B", 11)
+    _line(pdf, 5.5, _t(b.answer, family))
+    pdf.set_font(family, "", 10)
+    pdf.ln(1)
+    _line(pdf, 5, _t(b.robustness + " See 'How solid is this number?' below.", family))
     pdf.ln(3)
     _h2(pdf, family, "Headline figures")
     if b.empty:
@@ -163,6 +191,23 @@ def to_pdf(b: Brief) -> bytes:
     if b.chart_note:
         _line(pdf, 5, _t(f"(Charts not included: {b.chart_note})", family))
     if not b.empty:
+        pdf.add_page()
+        _h2(pdf, family, "How solid is this number?")
+        pdf.set_font(family, "", 10)
+        _line(pdf, 5, _t(b.robustness, family))
+        pdf.ln(2)
+        pdf.set_font(family, "", 8.5)
+        with pdf.table(col_widths=(40, 30, 30), line_height=4.2, text_align="LEFT") as table:
+            head = table.row()
+            for c in ("Reading", "Provider assessed as an MSP", "Provider a break/fix shop"):
+                head.cell(c)
+            for label, msp, bf in robustness_rows(b):
+                row = table.row()
+                for c in (label, msp, bf):
+                    row.cell(_t(c, family))
+        if b.robustness_png:
+            pdf.ln(2)
+            pdf.image(io.BytesIO(b.robustness_png), w=pdf.epw * 0.92)
         pdf.ln(3)
         _h2(pdf, family, "Incidents in view")
         pdf.set_font(family, "", 7.5)
@@ -242,6 +287,9 @@ def to_docx(b: Brief) -> bytes:
     doc.add_paragraph(f"{b.date} · IncidentLens dataset v{b.version}")
     doc.add_paragraph(f"Filter: {b.filter_words}")
     doc.add_paragraph(f"View online: {b.permalink}")
+    doc.add_heading("The answer", level=2)
+    doc.add_paragraph().add_run(b.answer).bold = True
+    doc.add_paragraph(b.robustness + " See 'How solid is this number?' below.")
     doc.add_heading("Headline figures", level=2)
     if b.empty:
         doc.add_paragraph("No incident matches this filter, so there are no figures, charts or table in "
@@ -260,6 +308,18 @@ def to_docx(b: Brief) -> bytes:
     if b.chart_note:
         doc.add_paragraph(f"(Charts not included: {b.chart_note})")
     if not b.empty:
+        doc.add_page_break()
+        doc.add_heading("How solid is this number?", level=2)
+        doc.add_paragraph(b.robustness)
+        t = doc.add_table(rows=1, cols=3)
+        t.style = "Light Grid Accent 1"
+        for cell, c in zip(t.rows[0].cells, ("Reading", "Provider assessed as an MSP", "Provider a break/fix shop")):
+            cell.text = c
+        for values in robustness_rows(b):
+            for cell, v in zip(t.add_row().cells, values):
+                cell.text = v
+        if b.robustness_png:
+            doc.add_picture(io.BytesIO(b.robustness_png), width=Cm(17))
         doc.add_heading("Incidents in view", level=2)
         cols = ["incident", "date", "victims", "provider", "assessed as", "labels used"]
         t = doc.add_table(rows=1, cols=len(cols))

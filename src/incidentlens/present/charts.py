@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from incidentlens.data.schema import humanise, load_package
+from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
 
 # Colours (Okabe–Ito, grey for "unknown") and labels come from data/datapackage.json.
@@ -42,8 +43,9 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
              "involved a provider assessed as an MSP" if n else "No incident in view was labelled MSP")
     y = [f"{t.label}: {t.share.k} ({_pct(t.share.share)})" for t in rows]
     x = [t.share.share or 0 for t in rows]
-    err_plus = [(t.share.high - t.share.share) if t.share.share is not None else 0 for t in rows]
-    err_minus = [(t.share.share - t.share.low) if t.share.share is not None else 0 for t in rows]
+    # An empty base has no share and no bounds: a zero-length error bar.
+    err_plus = [(t.share.high or 0) - (t.share.share or 0) for t in rows]
+    err_minus = [(t.share.share or 0) - (t.share.low or 0) for t in rows]
     fig = go.Figure(go.Bar(
         x=x, y=y, orientation="h",
         marker_color=[_colour(t.code) for t in rows],
@@ -242,3 +244,25 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
     n = int(quarters["n"].sum())
     title = f"{n} incidents by quarter, with {len(actions)} government actions on MSPs and IT providers"
     return finish(fig, title, f"n = {n}; {filter_words}. Numbers on markers match the table below.", 480)
+
+
+def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure:
+    """Dot-and-interval: the share of labelled-MSP incidents whose provider was an MSP, and a
+    break/fix shop, under each defensible reading; the published reading on top."""
+    fig = go.Figure()
+    labels = [f"{r.label} (n = {r.shares['msp'].n})" for r in items]
+    for measure, name in (("msp", "Provider assessed as an MSP"), ("break_fix", "Provider a break/fix shop")):
+        shares = [r.shares[measure] for r in items]
+        x = [s.share for s in shares]
+        fig.add_scatter(
+            x=x, y=labels, mode="markers", name=name, marker={"size": 10, "color": _colour(measure)},
+            error_x={"type": "data", "symmetric": False, "thickness": 1.4,
+                     "array": [(s.high - s.share) if s.share is not None else None for s in shares],
+                     "arrayminus": [(s.share - s.low) if s.share is not None else None for s in shares]},
+            customdata=[[s.k, s.n] for s in shares],
+            hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%})<extra>" + name + "</extra>",
+        )
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title="Share of incidents labelled MSP (95% CI)")
+    fig.update_yaxes(autorange="reversed", title=None)
+    return finish(fig, title, f"Each row recomputes the shares under one reading; {filter_words}.",
+                  120 + 46 * len(items))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from incidentlens.data.schema import load_package
+from incidentlens.query.answer import Answer, Reading, span
 from incidentlens.query.queries import Headline
+from incidentlens.query.stats import Share
 
 
 def _managed() -> tuple[str, ...]:
@@ -67,7 +69,7 @@ def _ci(share) -> str:
 def cite_labelled(h: Headline, permalink: str, today: dt.date | None = None) -> str:
     """A copyable sentence for the labelled-MSP headline figure."""
     return (f"Of {h.n} incidents ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) were publicly "
-            f"labelled MSP attacks by at least one original source. {_source(h, permalink, today)}")
+            f"labelled MSP attacks by at least one source. {_source(h, permalink, today)}")
 
 
 def cite_type(h: Headline, code: str, permalink: str, today: dt.date | None = None) -> str:
@@ -113,3 +115,66 @@ def label_credit(source) -> str:
     if not speaker or speaker.lower() == "own voice":
         return f"called the provider {label}{words} in its own voice"
     return f"called the provider {label}{words}: said by {speaker} ({load_package().label(source.speaker_type)})"
+
+
+def _n_pct(s: Share) -> str:
+    """'9 (29%, 95% CI 16–47%)': the count first, never truncated; zero counts kept."""
+    if s.share is None:
+        return f"{s.k}"
+    return f"{s.k} ({s.share * 100:.0f}%, 95% CI {s.low * 100:.0f}–{s.high * 100:.0f}%)"
+
+
+def answer_sentence(a: Answer) -> str:
+    """The break/fix question answered in one paragraph a witness can read aloud."""
+    if a.n == 0:
+        return "No incident matches this filter. Widen the filter to see the answer."
+    k = a.labelled.k
+    head = f"Of {a.n} incidents in view, {k} were called an MSP attack by at least one source."
+    if k == 0:
+        return head + " None is left to compare with what the providers actually were."
+    t = a.transitional.k
+    firms = "none of them a transitional firm" if t == 0 else (
+        "1 of them a transitional firm" if t == 1 else f"{t} of them transitional firms")
+    transitional = f" ({firms} still moving from break/fix)" if a.msp.k else ""
+    return (f"{head} Of those {k}, {_n_pct(a.msp)} involved a provider assessed as an MSP{transitional}, "
+            f"and {_n_pct(a.break_fix)} a break/fix shop. The provider's service relationship with "
+            f"the victims is documented for {a.documented.k} of the {k}.")
+
+
+def robustness_sentence(items: list[Reading]) -> str:
+    """The range a witness can quote: the lowest and highest share across every reading."""
+    ranges = []
+    for measure in ("msp", "break_fix"):
+        rng = span(items, measure)
+        if rng is None:
+            return "No reading has an incident labelled MSP to compare."
+        lo, hi = (round(x * 100) for x in rng)
+        ranges.append(f"{lo}%" if lo == hi else f"between {lo}% and {hi}%")
+    return (f"Under every one of the {len(items)} readings of the data, {ranges[0]} of incidents labelled "
+            f"MSP had a provider assessed as an MSP, and {ranges[1]} a break/fix shop.")
+
+
+def cite_answer(a: Answer, h: Headline, permalink: str, today: dt.date | None = None) -> str:
+    """The answer sentence with its filter, dataset version and permalink, ready to paste."""
+    return f"{answer_sentence(a)} ({a.filter_words}.) {_source(h, permalink, today)}"
+
+
+def robustness_rows(items: list[Reading]) -> list[dict]:
+    """The robustness chart's table view: one row per reading and measure."""
+    return [{"reading": r.label, "measure": "provider an MSP" if m == "msp" else "provider a break/fix shop",
+             "incidents": s.k, "of labelled MSP": s.n, "share": s.share, "95% CI low": s.low,
+             "95% CI high": s.high, "what the reading does": r.explanation}
+            for r in items for m, s in r.shares.items()]
+
+
+def robustness_title(items: list[Reading]) -> str:
+    """A chart title short enough for the canvas: both ranges, in points."""
+    parts = []
+    for measure, words in (("msp", "assessed as MSPs"), ("break_fix", "break/fix shops")):
+        rng = span(items, measure)
+        if rng is None:
+            return "No incident labelled MSP to compare"
+        lo, hi = (round(x * 100) for x in rng)
+        parts.append(f"{lo}%" if lo == hi else f"{lo}–{hi}%")
+        parts[-1] += f" {words}"
+    return f"Across {len(items)} readings: {parts[0]}, {parts[1]}"

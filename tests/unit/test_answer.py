@@ -1,0 +1,69 @@
+"""The break/fix answer, its robustness readings and the coding agreement, against hand counts of
+the fixture (tests/fixtures/data)."""
+
+from __future__ import annotations
+
+import pytest
+
+from incidentlens.present import narrative
+from incidentlens.query import agreement, answer
+from incidentlens.query.filters import Filters
+
+# Fixture, by hand: six incidents are labelled MSP (town, dental, nursing, hosting via a repost,
+# RMM vendor, outsourcer via a minister). Of those, one provider is an MSP (town), one a break/fix
+# shop (nursing), none transitional; relationships are documented for town, dental, nursing and the
+# RMM vendor (4). Hosting's only MSP label is a repost, so "reposts ignored" leaves five labelled.
+
+
+def test_answer_matches_a_hand_count(db):
+    a, _ = answer.of(db, Filters())
+    assert (a.n, a.labelled.k) == (9, 6)
+    assert (a.msp.k, a.msp.n, a.break_fix.k, a.transitional.k, a.documented.k) == (1, 6, 1, 0, 4)
+
+
+def test_zero_counts_are_kept_in_words(db):
+    a, _ = answer.of(db, Filters(ptype=("msp",)))
+    text = narrative.answer_sentence(a)
+    assert a.break_fix.k == 0 and "and 0 (0%, 95% CI 0–" in text
+
+
+HAND = {  # reading -> (MSP k, n, break/fix k)
+    "published": (1, 6, 1),
+    "high_confidence": (1, 4, 0),  # town, hosting, RMM vendor, outsourcer are high
+    "alternative": (3, 6, 0),  # nursing -> msp (T13), outsourcer -> msp (T2); hosting -> vendor
+    "second_coder": (3, 6, 0),  # the second coder read nursing and the outsourcer as MSPs
+    "transitional_as_break_fix": (1, 6, 1),  # no transitional MSP in the fixture
+    "unknown_excluded": (1, 6, 1),  # the unknown incident is not labelled
+    "originals_only": (1, 5, 1),  # hosting drops out
+    "every_copy": (1, 6, 1),
+}
+
+
+def test_each_reading_matches_a_hand_count(db):
+    _, items = answer.of(db, Filters())
+    got = {r.code: (r.shares["msp"].k, r.shares["msp"].n, r.shares["break_fix"].k) for r in items}
+    assert got == HAND
+    assert items[0].code == "published"
+
+
+def test_the_range_sentence_spans_every_reading(db):
+    _, items = answer.of(db, Filters())
+    assert answer.span(items, "msp") == (pytest.approx(1 / 6), pytest.approx(3 / 6))
+    assert narrative.robustness_sentence(items) == (
+        "Under every one of the 8 readings of the data, between 17% and 50% of incidents labelled MSP had a "
+        "provider assessed as an MSP, and between 0% and 20% a break/fix shop.")
+
+
+def test_kappa_matches_a_hand_computation(db):
+    # 7 of 9 agree; chance agreement from the marginals is 11/81, so kappa = (63-11)/(81-11) = 52/70.
+    a = agreement.agreement(db)
+    assert (a.n, a.agreed, a.disagreements) == (9, 7, 2)
+    assert a.kappa == pytest.approx(52 / 70)
+    assert a.low < a.kappa < a.high <= 1.0
+    assert a.resolved_by == {"A2": 1, "T6": 1}
+
+
+def test_kappa_is_undefined_without_variation():
+    assert agreement.kappa([], []) is None
+    assert agreement.kappa(["msp", "msp"], ["msp", "msp"]) is None
+    assert agreement.kappa(["msp", "unknown"], ["msp", "unknown"])[0] == pytest.approx(1.0)
