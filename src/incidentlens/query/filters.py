@@ -229,7 +229,8 @@ def parse(params: Mapping, package: Package) -> Parsed:
     for key in LIST_KEYS:
         if key not in params:
             continue
-        kept, dropped = [], []
+        kept: list[str] = []
+        dropped: list[str] = []
         for value in _values(params[key]):
             by_pattern = BY_NAME[key].vocabulary is None
             norm = value.upper() if by_pattern else value.lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import partial
 from urllib.parse import urlencode, urlsplit
 
 import pandas as pd
@@ -214,6 +215,11 @@ def source_line(page: str) -> str:
     return f"IncidentLens dataset v{db.version}, accessed {dt.date.today().isoformat()}, {permalink(page)}"
 
 
+def _image(fig: go.Figure, line: str, fmt: str) -> bytes:
+    """The chart as an image with the source line and definitions inside, made when downloaded."""
+    return images.render(images.with_furniture(fig, line, DEFINITIONS), fmt)
+
+
 def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
     """A chart with its chart/table toggle, image downloads, source line and description."""
     view = st.segmented_control("View", ["Chart", "Table"], default="Chart", key=f"view_{key}",
@@ -232,7 +238,7 @@ def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
     for col, fmt in zip(st.columns([1, 1, 6])[:2], images.FORMATS):
         col.download_button(
             f"{fmt.upper()} image",
-            data=lambda fmt=fmt: images.render(images.with_furniture(fig, line, DEFINITIONS), fmt),
+            data=partial(_image, fig, line, fmt),
             file_name=f"incidentlens-{db.version}-{key}.{fmt}", on_click="ignore", key=f"img_{key}_{fmt}",
             mime="image/png" if fmt == "png" else "image/svg+xml",
         )
