@@ -12,25 +12,44 @@ import datetime as dt
 import decimal
 import io
 import json
+import logging
 import math
 import sys
 from typing import TYPE_CHECKING
 
 from incidentlens.console.gate import ConsoleError
-from incidentlens.console.worker import MAX_ROWS, Console, Result
+from incidentlens.console.worker import MAX_BYTES, MAX_ROWS, Console, Result
 from incidentlens.data.spreadsheet import neutralise
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from incidentlens.data.database import Database
 
 FORMATS = ("table", "csv", "json")
 
+# Arrow's IPC writer (what st.dataframe sends) refuses types nested deeper than this, counting the
+# leaf type as one level: a list nested 64 times is 65 deep.
+ARROW_MAX_DEPTH = 64
+
+
+def _type_depth(t: pa.DataType) -> int:
+    return 1 + max((_type_depth(t.field(i).type) for i in range(t.num_fields)), default=0)
+
+
+def _display_text(value: object) -> str | None:
+    """A value Arrow cannot carry, as text: lists, structs and maps as JSON, anything else by str()."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(_jsonable(value), ensure_ascii=False)
+    return str(value)
+
 
 def for_display(result: Result) -> pd.DataFrame:
     """The result as a frame Streamlit can always render: unique column names, and any column
-    Arrow cannot type (e.g. HUGEINT beyond int64) shown as text."""
+    Arrow cannot type (e.g. HUGEINT beyond int64) or send (nested too deeply) shown as text."""
     import pandas as pd
     import pyarrow as pa
 
@@ -42,9 +61,11 @@ def for_display(result: Result) -> pd.DataFrame:
     df = pd.DataFrame.from_records(result.rows, columns=names, coerce_float=False)
     for col in df.columns:
         try:
-            pa.array(df[col], from_pandas=True)
+            sendable = _type_depth(pa.array(df[col], from_pandas=True).type) <= ARROW_MAX_DEPTH
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
-            df[col] = df[col].map(lambda v: None if v is None else str(v))
+            sendable = False
+        if not sendable:
+            df[col] = df[col].map(_display_text)
     return df
 
 
@@ -97,7 +118,7 @@ def _table_text(result: Result, width: int = 60) -> str:
 
     out = [line(list(result.columns)), "  ".join("-" * w for w in widths)]
     out += [line(r) for r in body]
-    note = f" (truncated at {len(result.rows):,} rows)" if result.truncated else ""
+    note = f" ({result.cut_note()})" if result.truncated else ""
     out.append(f"{len(result.rows):,} row(s) in {result.elapsed_s:.2f} s{note}")
     return "\n".join(out) + "\n"
 
@@ -117,7 +138,7 @@ def format_result(result: Result, fmt: str) -> str:
         return buf.getvalue()
     if fmt == "json":
         doc = {"columns": result.columns, "rows": [_jsonable(list(r)) for r in result.rows],
-               "row_count": len(result.rows), "truncated": result.truncated,
+               "row_count": len(result.rows), "truncated": result.truncated, "cut_by": result.cut_by,
                "elapsed_s": round(result.elapsed_s, 4)}
         return json.dumps(doc, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -128,17 +149,22 @@ def main_sql(sql: str, fmt: str, max_rows: int, db: Database) -> int:
     if fmt not in FORMATS:
         print(f"error: unknown format {fmt!r}; choose one of {', '.join(FORMATS)}", file=sys.stderr)
         return 2
+    # The one line on stderr is the whole answer: without a handler, what a refusal leaves out for
+    # the server log would reach stderr too, through logging's last-resort handler.
+    log, quiet = logging.getLogger("incidentlens.console"), logging.NullHandler()
+    log.addHandler(quiet)
     console = Console.from_database(db)
     try:
-        result = console.run(sql, max_rows=max_rows)
+        result = console.run(sql, max_rows=max_rows, max_bytes=MAX_BYTES)
     except ConsoleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         console.close()
+        log.removeHandler(quiet)
     sys.stdout.write(format_result(result, fmt))
     if result.truncated and fmt != "table":
-        print(f"note: truncated at {len(result.rows):,} rows (--max-rows, at most {MAX_ROWS:,})",
-              file=sys.stderr)
+        hint = f" (--max-rows, at most {MAX_ROWS:,})" if result.cut_by == "rows" else ""
+        print(f"note: {result.cut_note()}{hint}", file=sys.stderr)
     return 0
 

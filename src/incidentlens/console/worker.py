@@ -8,9 +8,15 @@ a fresh one for the next query. So a scalar function that builds one giant value
 exhaust only its worker, never the dashboard, and cannot overrun the time limit.
 
 Requests go to a worker as JSON and answers come back pickled, each framed by an 8-byte length.
-The worker turns every value into plain types and refuses results with too many values or too
-much text; the dashboard decodes answers with an unpickler that builds only plain data types,
-because the worker runs untrusted SQL.
+The worker turns every value into plain types and cuts a result at `max_bytes` (16 MiB by default,
+at most `MAX_BYTES`) as well as `max_rows`, so the dashboard never holds more than that of one
+result; it refuses values nested deeper than `MAX_DEPTH`. The dashboard decodes answers with an
+unpickler that builds only plain data types, because the worker runs untrusted SQL.
+
+Each worker opens its own hard link to the snapshot, which the dashboard deletes as soon as the
+worker has opened it: DuckDB lets a connection read its own database file even with external
+access off, and a name that no longer exists cannot be read. Errors name nothing on the server;
+what they leave out goes to this module's logger.
 
 The worker is an OS-level boundary for memory and time, not a jail: it runs as the same user
 (DuckDB's settings, not the OS, keep it away from files and the network). Put the dashboard in a
@@ -25,6 +31,7 @@ import datetime as dt
 import decimal
 import io
 import json
+import logging
 import math
 import os
 import pickle
@@ -35,6 +42,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -42,7 +50,7 @@ import weakref
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import duckdb
 
@@ -50,12 +58,13 @@ from incidentlens.console import catalogue
 from incidentlens.console.gate import (
     DEFAULT_TIMEOUT_S,
     HARDENED,
+    MAX_DEPTH,
     MAX_SQL_CHARS,
     MAX_TIMEOUT_S,
     ConsoleError,
     check,
     first_line,
-    message,
+    refusal,
 )
 
 # pandas and the rest of the package are imported where they are used, so that a worker process
@@ -66,10 +75,13 @@ if TYPE_CHECKING:
     from incidentlens.data.database import Database
     from incidentlens.data.schema import Package
 
+_LOG = logging.getLogger(__name__)
+
 DEFAULT_ROWS = 10_000
 MAX_ROWS = 100_000
-MAX_RESULT_CHARS = 50_000_000  # text in one result; more would not survive the trip to a browser
-MAX_RESULT_VALUES = 3_000_000  # values in one result, list elements included (100,000 rows x 30)
+DEFAULT_BYTES = 16 * 1024**2  # of one result, as the dashboard holds it (see `_VALUE_BYTES`)
+MAX_BYTES = 64 * 1024**2  # the most a caller may ask for (the command line does)
+_VALUE_BYTES = 32  # what one value (a row, a number, a list…) costs the dashboard besides its text
 MAX_CONCURRENT = 2  # console queries at once: each may use a core, the dashboard needs the rest
 
 WORKER_MEMORY = 2 * 1024**3  # RLIMIT_AS of a worker: its whole address space (~0.7 GB is libraries)
@@ -77,16 +89,31 @@ WORKER_GRACE_S = 1.5  # past a query's time limit, the dashboard stops waiting a
 WORKER_START_S = 30.0  # a worker that has not opened the snapshot by then is killed
 WORKER_RETIRE_RSS = 1024**3  # a worker left holding more than this after a query is replaced
 MAX_RESPONSE_BYTES = 512 * 1024**2  # a worker's answer larger than this is refused unread
+_MAX_BATCH = 1024  # rows fetched at once, fewer when rows are big (see `_fetch`)
 
 
 @dataclass(frozen=True)
 class Result:
-    """At most `max_rows` rows of one query; `truncated` says whether more were available."""
+    """The first rows of one query, at most `max_rows` of them and `max_bytes` in all; `cut_by`
+    says which limit stopped it when more rows were available."""
 
     columns: list[str]
     rows: list[tuple]
-    truncated: bool
     elapsed_s: float
+    cut_by: Literal["rows", "bytes"] | None
+    nbytes: int  # the rows' size as the limit counts it
+    max_bytes: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.cut_by is not None
+
+    def cut_note(self) -> str:
+        """Why the rows stop where they do, for a note after the table ("" if nothing was cut)."""
+        if self.cut_by == "bytes":
+            return (f"cut at {len(self.rows):,} rows: the result reached the size limit of "
+                    f"{size_text(self.max_bytes)}")
+        return f"truncated at {len(self.rows):,} rows" if self.cut_by == "rows" else ""
 
     def df(self) -> pd.DataFrame:
         import pandas as pd
@@ -94,8 +121,12 @@ class Result:
         return pd.DataFrame.from_records(self.rows, columns=self.columns, coerce_float=False)
 
 
-def _gib(n: int) -> str:
-    return f"{n / 1024**3:g} GiB"
+def size_text(n: int) -> str:
+    """A size in the unit people read limits in: `16 MiB`, `9.8 KiB`, `512 bytes`."""
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:,} bytes"
 
 
 def _interrupt(cur: duckdb.DuckDBPyConnection) -> None:
@@ -109,60 +140,86 @@ _SCALARS = frozenset({type(None), bool, int, float, dt.date, dt.timedelta, decim
 _TZ_KINDS = (dt.datetime, dt.time)
 
 
+class _Full(Exception):
+    """The row being converted does not fit in what is left of the size limit."""
+
+
 class _Tally:
-    """Values and characters of one result so far, checked against the limits as they grow."""
+    """Bytes of one row so far, against what is left of the result's size limit: a giant value
+    stops the conversion as soon as it passes the limit rather than after it is copied."""
 
-    __slots__ = ("values", "chars")
+    __slots__ = ("nbytes", "budget")
 
-    def __init__(self) -> None:
-        self.values = 0
-        self.chars = 0
+    def __init__(self, budget: int) -> None:
+        self.nbytes = 0
+        self.budget = budget
 
-    def add(self, values: int) -> None:
-        self.values += values
-        if self.values > MAX_RESULT_VALUES:
-            raise ConsoleError(f"The result holds more than {MAX_RESULT_VALUES:,} values (list elements "
-                               "included); select fewer rows or columns, or aggregate.")
+    def add(self, n: int) -> None:
+        self.nbytes += n
+        if self.nbytes > self.budget:
+            raise _Full
 
 
-def _plain(value: Any, tally: _Tally) -> object:
-    """`value` as types the dashboard's unpickler accepts (anything else becomes its text), counted.
+def _text_bytes(value: str | bytes) -> int:
+    return len(value) if type(value) is bytes or value.isascii() else len(value.encode("utf-8"))
+
+
+def _plain(value: Any, tally: _Tally, depth: int) -> object:
+    """`value` as types the dashboard's unpickler accepts (anything else becomes its text), counted;
+    `depth` is how many lists, structs or maps enclose it.
 
     Dispatches on the exact type (a subclass becomes text), which mypy cannot narrow: hence Any."""
+    tally.add(_VALUE_BYTES)
     kind = type(value)
     if kind in _SCALARS:
         return value
     if kind is str or kind is bytes:
-        tally.chars += len(value)
+        tally.add(_text_bytes(value))
         return value
     if kind in _TZ_KINDS:
         tz = value.tzinfo
         if tz is None or type(tz) is dt.timezone or (type(tz) is zoneinfo.ZoneInfo and tz.key):
             return value
         return value.isoformat()
-    if kind is list or kind is tuple:
-        tally.add(len(value))
-        return kind([_plain(v, tally) for v in value])
-    if kind is dict:
-        tally.add(2 * len(value))
-        return {_plain(k, tally): _plain(v, tally) for k, v in value.items()}
-    return str(value)
+    if kind is list or kind is tuple or kind is dict:
+        if depth == MAX_DEPTH:  # deeper values defeat Arrow, the browser and recursive formatting
+            raise ConsoleError(f"The result holds values nested more than {MAX_DEPTH} levels deep; "
+                               "select an inner part or convert it with to_json().")
+        if kind is dict:
+            return {_plain(k, tally, depth + 1): _plain(v, tally, depth + 1) for k, v in value.items()}
+        return kind([_plain(v, tally, depth + 1) for v in value])
+    text = str(value)
+    tally.add(len(text))
+    return text
 
 
-def _plain_rows(rows: list[tuple]) -> list[tuple]:
-    """Rows as plain values, refused if they exceed the limits: the dashboard must not hold them."""
-    tally = _Tally()
-    try:
-        out = []
-        for row in rows:
-            tally.add(len(row))
-            out.append(tuple([_plain(v, tally) for v in row]))
-    except RecursionError:
-        raise ConsoleError("The result is nested too deeply to show.") from None
-    if tally.chars > MAX_RESULT_CHARS:
-        raise ConsoleError(f"The result holds more than {MAX_RESULT_CHARS:,} characters of text; "
-                           "select fewer rows or columns.")
-    return out
+def _fetch(cur: duckdb.DuckDBPyConnection, max_rows: int,
+           max_bytes: int) -> tuple[list[tuple], int, Literal["rows", "bytes"] | None]:
+    """The first rows as plain values, at most `max_rows` of them and `max_bytes` in all, their
+    size, and the limit that cut them. Batches are sized from the rows so far, so the worker
+    materialises little beyond the limits even when a few rows are huge."""
+    rows: list[tuple] = []
+    nbytes = 0
+    batch = 1
+    while True:
+        want = min(batch, max_rows + 1 - len(rows))
+        fetched = cur.fetchmany(want)
+        for row in fetched:
+            if len(rows) == max_rows:
+                return rows, nbytes, "rows"
+            tally = _Tally(max_bytes - nbytes)
+            try:
+                tally.add(_VALUE_BYTES)
+                rows.append(tuple([_plain(v, tally, 0) for v in row]))
+            except _Full:
+                if not rows:
+                    raise ConsoleError(f"The first row alone is larger than {size_text(max_bytes)} (the size "
+                                       "limit); select fewer or shorter columns.") from None
+                return rows, nbytes, "bytes"
+            nbytes += tally.nbytes
+        if len(fetched) < want:
+            return rows, nbytes, None
+        batch = max(1, min(_MAX_BATCH, (max_bytes - nbytes) * len(rows) // max(nbytes, 1)))
 
 
 def _reduce_zone(zone: zoneinfo.ZoneInfo) -> tuple[type, tuple[str]]:
@@ -232,20 +289,20 @@ def _limit_cpu(seconds: float) -> None:
 
 
 def _serve(con: duckdb.DuckDBPyConnection, request: dict) -> tuple:
-    """One request in a worker: ("ok", columns, rows, truncated, elapsed) or ("error", message)."""
+    """One request in a worker: ("ok", columns, rows, elapsed, cut_by, nbytes) or
+    ("error", message, detail for the server log or None)."""
     timeout_s = float(request["timeout_s"])
     _limit_cpu(timeout_s + WORKER_GRACE_S + 2)
     cur = con.cursor()
     try:
         check(cur, request["sql"])
-        result = _execute(cur, request["sql"], int(request["max_rows"]), timeout_s)
-        return ("ok", result.columns, result.rows, result.truncated, result.elapsed_s)
+        result = _execute(cur, request["sql"], int(request["max_rows"]), int(request["max_bytes"]), timeout_s)
+        return ("ok", result.columns, result.rows, result.elapsed_s, result.cut_by, result.nbytes)
     except ConsoleError as exc:
-        return ("error", str(exc))
-    except MemoryError:
-        return ("error", "The query needed more memory than the console allows.")
-    except Exception as exc:  # never a traceback: the first line is the message
-        return ("error", first_line(exc))
+        return ("error", str(exc), exc.detail)
+    except Exception as exc:  # never a traceback: one line for the researcher, the rest to the log
+        error = refusal(exc)
+        return ("error", str(error), error.detail)
     finally:
         with contextlib.suppress(Exception):
             cur.close()
@@ -277,7 +334,7 @@ def _worker_main(argv: list[str]) -> None:
     try:
         con = duckdb.connect(path, read_only=True, config=HARDENED)
     except Exception as exc:
-        send(("error", first_line(exc)))
+        send(("error", "The console could not open its snapshot.", first_line(exc)))
         return
     if not send(("ready", os.getpid())):
         return
@@ -295,11 +352,11 @@ def _worker_main(argv: list[str]) -> None:
             retire = _rss_bytes() > WORKER_RETIRE_RSS
             sent = send((*reply, retire))
         except MemoryError:
-            send(("error", "The result needed more memory than the console allows.", True))
+            send(("error", "The result needed more memory than the console allows.", None, True))
             return
         except Exception as exc:  # e.g. a value that cannot be pickled: nothing was written yet
             retire = False
-            sent = send(("error", f"The console could not send the result: {first_line(exc)}", retire))
+            sent = send(("error", "The console could not send the result.", first_line(exc), retire))
         if not sent or retire:
             return
 
@@ -319,24 +376,35 @@ class _Worker:
         env = {k: os.environ[k] for k in _WORKER_ENV if k in os.environ}
         env["MALLOC_ARENA_MAX"] = "2"  # fewer malloc arenas: less address space used up front
         self.memory = memory
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _WORKER_CODE, str(Path(__file__).resolve().parents[2]), str(path),
-             str(memory)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(path.parent), env=env,
-            close_fds=True, start_new_session=True,  # Ctrl-C in a terminal reaches the dashboard only
-        )
+        # The worker's own name for the snapshot, deleted by `start` once the worker has opened it.
+        self.link_dir = Path(tempfile.mkdtemp(prefix="worker-", dir=path.parent))
+        try:
+            link = self.link_dir / path.name
+            os.link(path, link)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", _WORKER_CODE, str(Path(__file__).resolve().parents[2]), str(link),
+                 str(memory)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", env=env,
+                close_fds=True, start_new_session=True,  # Ctrl-C in a terminal reaches the dashboard only
+            )
+        except BaseException:
+            shutil.rmtree(self.link_dir, ignore_errors=True)
+            raise
         self.pid = self.proc.pid
         assert self.proc.stdin is not None and self.proc.stdout is not None  # both are PIPEs
         self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
 
     def start(self) -> None:
-        """Wait for the worker to open the snapshot."""
+        """Wait for the worker to open the snapshot, then delete its name for the file."""
         try:
             reply = self._answer(time.monotonic() + WORKER_START_S)
         except _Gone:
             raise _Gone(f"it ended at start-up ({self._exit_text()}); the server log has its error") from None
+        finally:
+            shutil.rmtree(self.link_dir, ignore_errors=True)
         if reply[0] != "ready":
-            raise _Gone(f"it could not open the snapshot: {reply[1]}")
+            _LOG.warning("console worker %s could not open the snapshot: %s", self.pid, reply[2])
+            raise _Gone("it could not open the snapshot")
 
     def ask(self, request: dict, deadline: float) -> tuple:
         data = json.dumps(request).encode("utf-8")
@@ -387,7 +455,7 @@ class _Worker:
             return f"The console's worker process was stopped from outside ({how}); run the query again."
         # SIGKILL (the kernel's OOM killer), SIGABRT (an allocation failure DuckDB could not
         # handle), SIGSEGV: under RLIMIT_AS these are, in practice, a query that ran out of memory.
-        return (f"The query needed more memory than the console allows ({_gib(self.memory)}), "
+        return (f"The query needed more memory than the console allows ({size_text(self.memory)}), "
                 f"so its worker process was stopped ({how}).")
 
     def _exit_text(self) -> str:
@@ -417,8 +485,9 @@ def _kill_all(workers: set[_Worker], lock: threading.Lock) -> None:
         worker.kill()
 
 
-def _execute(cur: duckdb.DuckDBPyConnection, sql: str, max_rows: int, timeout_s: float) -> Result:
-    """Run `sql` on `cur` (in a worker) with an interrupt timer; fetch at most `max_rows + 1` rows."""
+def _execute(cur: duckdb.DuckDBPyConnection, sql: str, max_rows: int, max_bytes: int, timeout_s: float) -> Result:
+    """Run `sql` on `cur` (in a worker) with an interrupt timer; fetch within the limits (DuckDB
+    streams, so no more than that is ever materialised)."""
     timer = threading.Timer(timeout_s, _interrupt, [cur])
     timer.daemon = True
     started = time.perf_counter()
@@ -426,15 +495,14 @@ def _execute(cur: duckdb.DuckDBPyConnection, sql: str, max_rows: int, timeout_s:
     try:
         cur.execute(sql)
         columns = [d[0] for d in cur.description]
-        rows = cur.fetchmany(max_rows + 1)  # streams: never more than this is materialised
+        rows, nbytes, cut_by = _fetch(cur, max_rows, max_bytes)
     except duckdb.InterruptException:
         raise ConsoleError(f"The query was stopped after {timeout_s:g} s (the time limit).") from None
     except duckdb.Error as exc:
-        raise ConsoleError(message(exc)) from None
+        raise refusal(exc) from None
     finally:
         timer.cancel()
-    elapsed = time.perf_counter() - started
-    return Result(columns, _plain_rows(rows[:max_rows]), len(rows) > max_rows, elapsed)
+    return Result(columns, rows, time.perf_counter() - started, cut_by, nbytes, max_bytes)
 
 
 class Console:
@@ -497,12 +565,23 @@ class Console:
             self._schema = pd.DataFrame(rows, columns=["table", "column", "type", "description"])
         return self._schema
 
-    def run(self, sql: str, max_rows: int = DEFAULT_ROWS, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
-        """Run one SELECT; raise `ConsoleError` for anything refused, stopped or failed."""
+    def run(self, sql: str, max_rows: int = DEFAULT_ROWS, timeout_s: float = DEFAULT_TIMEOUT_S,
+            max_bytes: int = DEFAULT_BYTES) -> Result:
+        """Run one SELECT; raise `ConsoleError` for anything refused, stopped or failed, after
+        logging what its message leaves out (the researcher sees nothing about the server)."""
+        try:
+            return self._run(sql, max_rows, timeout_s, max_bytes)
+        except ConsoleError as exc:
+            if exc.detail:
+                _LOG.warning("console: %s (shown as: %s)", exc.detail, exc)
+            raise
+
+    def _run(self, sql: str, max_rows: int, timeout_s: float, max_bytes: int) -> Result:
         if len(sql) > MAX_SQL_CHARS:
             raise ConsoleError(f"The query is {len(sql):,} characters long; the limit is {MAX_SQL_CHARS:,}.")
         max_rows = max(1, min(int(max_rows), MAX_ROWS))
         timeout_s = max(0.1, min(float(timeout_s), MAX_TIMEOUT_S))
+        max_bytes = max(1, min(int(max_bytes), MAX_BYTES))
         if self._closed:
             raise ConsoleError("The console is closed.")
         if not self._slots.acquire(timeout=timeout_s):
@@ -516,7 +595,8 @@ class Console:
                 check(cur, sql)  # refuse early, without a round trip
             finally:
                 cur.close()
-            return self._ask({"sql": sql, "max_rows": max_rows, "timeout_s": timeout_s}, timeout_s)
+            return self._ask({"sql": sql, "max_rows": max_rows, "max_bytes": max_bytes, "timeout_s": timeout_s},
+                             timeout_s)
         finally:
             self._slots.release()
 
@@ -542,9 +622,9 @@ class Console:
             if not keep:
                 self._discard(worker)
         if reply[0] == "ok":
-            _, columns, rows, truncated, elapsed, _ = reply
-            return Result(list(columns), rows, bool(truncated), float(elapsed))
-        raise ConsoleError(str(reply[1]))
+            _, columns, rows, elapsed, cut_by, nbytes, _ = reply
+            return Result(list(columns), rows, float(elapsed), cut_by, int(nbytes), request["max_bytes"])
+        raise ConsoleError(str(reply[1]), reply[2])
 
     def _take(self) -> _Worker:
         """An idle worker, or a new one (at most `MAX_CONCURRENT` exist: one per slot)."""
@@ -559,8 +639,9 @@ class Console:
                 worker.kill()
             try:
                 worker = _Worker(self.path, self.worker_memory)
-            except OSError as exc:
-                raise ConsoleError(f"The console could not start a worker process: {first_line(exc)}") from None
+            except OSError as exc:  # e.g. the snapshot has gone; the error names it, so only the log does
+                raise ConsoleError("The console could not start a worker process.",
+                                   f"starting a worker: {exc}") from None
             self._workers.add(worker)
         try:
             worker.start()
