@@ -331,8 +331,8 @@ def _cross(tables: dict[str, Table], pkg: Package) -> list[Problem]:
         valid = set(pkg.field("incidents", "provider_type").enum or ())
         published = {row["incident_id"]: row["provider_type"] for row in inc.rows if row["provider_type"] in valid}
         col_of = {n: i + 1 for i, n in enumerate(agreement.header)}
-        for i, column, message in rules.agreement(agreement.rows, published):
-            out.append(Problem(agreement.name, agreement.lines[i], col_of[column], message))
+        for i, field, message in rules.agreement(agreement.rows, published):
+            out.append(Problem(agreement.name, agreement.lines[i], col_of[field], message))
         coded = {row["incident_id"] for row in agreement.rows}
         for row, line in zip(agreement.rows, agreement.lines):
             if row["incident_id"] not in ids:

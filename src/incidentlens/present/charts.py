@@ -257,8 +257,8 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
         fig.add_scatter(
             x=x, y=labels, mode="markers", name=name, marker={"size": 10, "color": _colour(measure)},
             error_x={"type": "data", "symmetric": False, "thickness": 1.4,
-                     "array": [(s.high - s.share) if s.share is not None else None for s in shares],
-                     "arrayminus": [(s.share - s.low) if s.share is not None else None for s in shares]},
+                     "array": [(s.high or 0) - (s.share or 0) for s in shares],  # no base: no point, no bar
+                     "arrayminus": [(s.share or 0) - (s.low or 0) for s in shares]},
             customdata=[[s.k, s.n] for s in shares],
             hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%})<extra>" + name + "</extra>",
         )

@@ -119,7 +119,7 @@ def label_credit(source) -> str:
 
 def _n_pct(s: Share) -> str:
     """'9 (29%, 95% CI 16–47%)': the count first, never truncated; zero counts kept."""
-    if s.share is None:
+    if s.share is None or s.low is None or s.high is None:
         return f"{s.k}"
     return f"{s.k} ({s.share * 100:.0f}%, 95% CI {s.low * 100:.0f}–{s.high * 100:.0f}%)"
 

@@ -64,5 +64,5 @@ def agreement(db: Database) -> Agreement:
     k = kappa(list(df["coder1_type"]), list(df["coder2_type"]))
     differ = df[df["coder1_type"] != df["coder2_type"]]
     resolved = {str(r): int(n) for r, n in differ["resolution_rule"].value_counts().sort_index().items()}
-    return Agreement(len(df), int((df["coder1_type"] == df["coder2_type"]).sum()),
-                     *(k if k else (None, None, None)), resolved)
+    value, low, high = k or (None, None, None)
+    return Agreement(len(df), int((df["coder1_type"] == df["coder2_type"]).sum()), value, low, high, resolved)

@@ -134,7 +134,7 @@ def readings(df: pd.DataFrame) -> list[Reading]:
 
 def span(items: list[Reading], measure: str) -> tuple[float, float] | None:
     """Lowest and highest point estimate of `measure` across the readings that have a base."""
-    values = [r.shares[measure].share for r in items if r.shares[measure].share is not None]
+    values = [s for r in items if (s := r.shares[measure].share) is not None]
     return (min(values), max(values)) if values else None
 
 
