@@ -66,11 +66,11 @@ def test_overview_chart_is_drawn_with_a_bar_per_type(page: Page, base_url, db):
     page.goto(f"{base_url}/")
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT)
     idle(page)
-    bars = page.evaluate("() => document.querySelector('.js-plotly-plot')._fullData[0].y.length")
-    assert bars == len(db.package.type_family)
-    title = page.locator(".js-plotly-plot .gtitle").first.text_content()
     h = queries.headline(db, Filters())
-    assert f"Of {h.labelled.k} incidents" in title
+    key = page.locator(".js-plotly-plot", has_text=f"Of {h.labelled.k} incidents")
+    key.locator(".main-svg").first.wait_for(timeout=TIMEOUT)
+    bars = key.evaluate("el => el._fullData[0].y.length")
+    assert bars == len(db.package.type_family)
     assert failed == []
 
 
@@ -114,3 +114,23 @@ def test_chart_image_downloads_carry_the_source_line(page: Page, base_url, db):
         png_button.click()
     with open(info.value.path(), "rb") as fh:
         assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_answer_and_its_range_are_on_the_first_screen(page: Page, base_url, db):
+    """A new visitor sees the answer, with n, intervals and the robustness range, without scrolling;
+    the robustness chart is drawn with one row per reading."""
+    from incidentlens.present import narrative
+    from incidentlens.query import answer
+
+    ans, readings = answer.of(db, Filters())
+    page.goto(f"{base_url}/")
+    sentence = page.get_by_text(narrative.answer_sentence(ans), exact=False)
+    expect(sentence).to_be_visible(timeout=TIMEOUT)
+    rng = page.get_by_text(narrative.robustness_sentence(readings), exact=False)
+    height = page.viewport_size["height"]
+    for item in (sentence, rng):
+        box = item.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height, "below the first screen"
+    chart = page.locator(".js-plotly-plot", has_text="Across 8 readings")
+    chart.locator(".main-svg").first.wait_for(timeout=TIMEOUT)
+    assert chart.evaluate("el => el._fullData[0].y.length") == len(readings)
