@@ -185,11 +185,20 @@ def cmd_serve(args) -> int:
     return subprocess.call(cmd, env=env, cwd=APP.parent)
 
 
+def _global_options(p: argparse.ArgumentParser) -> None:
+    """--data and --base-url, given on the top parser and on every subcommand so they work before
+    or after it. No defaults here (SUPPRESS): a subcommand not given one keeps the top parser's."""
+    p.add_argument("--data", default=argparse.SUPPRESS,
+                   help="data directory (default: $INCIDENTLENS_DATA or the repo's data/)")
+    p.add_argument("--base-url", default=argparse.SUPPRESS,
+                   help="where the dashboard is served, for permalinks in exports and briefs "
+                        "(default: http://localhost:8501)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="incidentlens", description=__doc__.splitlines()[0])
-    p.add_argument("--data", help="data directory (default: $INCIDENTLENS_DATA or the repo's data/)")
-    p.add_argument("--base-url", default="http://localhost:8501",
-                   help="where the dashboard is served, for permalinks in exports and briefs")
+    _global_options(p)
+    p.set_defaults(data=None, base_url="http://localhost:8501")
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="check the data files; exit 1 listing every problem")
@@ -235,6 +244,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--port", type=int, default=8501)
     r.add_argument("--address", default="127.0.0.1")
     r.set_defaults(func=cmd_serve)
+
+    for command in sub.choices.values():
+        _global_options(command)
     return p
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 
 import openpyxl
 import pyarrow.parquet as pq
@@ -32,6 +33,40 @@ def run(argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 1
 
 
+# ---- options before or after the subcommand ----------------------------------------------------
+
+
+def test_data_works_before_or_after_the_subcommand(fixture_dir, capsys):
+    assert cli.main(["--data", str(fixture_dir), "validate"]) == 0
+    before = capsys.readouterr().out
+    assert cli.main(["validate", "--data", str(fixture_dir)]) == 0
+    assert capsys.readouterr().out == before
+    assert before.startswith(f"{fixture_dir}: valid")
+
+
+def test_data_after_the_subcommand_wins_over_data_before_it(fixture_dir, tmp_path, capsys):
+    assert run(["--data", str(fixture_dir), "validate", "--data", str(tmp_path / "nowhere")]) == 1
+    assert "datapackage.json:1:1: file not found" in capsys.readouterr().out
+    assert run(["--data", str(tmp_path / "nowhere"), "validate", "--data", str(fixture_dir)]) == 0
+
+
+def _bundle_permalink(fixture_dir, tmp_path, argv: list[str]) -> str:
+    out = tmp_path / "bundle.zip"
+    assert cli.main(["--data", str(fixture_dir), *argv, "--format", "bundle", "--out", str(out),
+                     "--sector", "dental"]) == 0
+    with zipfile.ZipFile(out) as z:
+        return json.loads(z.read("datapackage.json"))["x-filter"]["permalink"]
+
+
+@pytest.mark.parametrize("argv", [["--base-url", "https://lens.example.org/", "export"],
+                                  ["export", "--base-url", "https://lens.example.org/"]],
+                         ids=["before", "after"])
+def test_base_url_works_before_or_after_the_subcommand(fixture_dir, tmp_path, argv):
+    assert _bundle_permalink(fixture_dir, tmp_path, argv) == "https://lens.example.org/explorer?sector=dental"
+
+
+def test_base_url_defaults_to_the_local_dashboard(fixture_dir, tmp_path):
+    assert _bundle_permalink(fixture_dir, tmp_path, ["export"]) == "http://localhost:8501/explorer?sector=dental"
 
 
 # ---- validate ----------------------------------------------------------------------------------
