@@ -195,15 +195,28 @@ def _with_shares(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def label_flows(db: Database, f: Filters) -> pd.DataFrame:
-    """Sankey links: label term used (counted sources, rule S1) -> assessed provider type, in incidents."""
+OTHER_LABELS = "other_labels"  # the bucket of minor label terms (its label: "Other labels")
+
+
+def label_flows(db: Database, f: Filters, minor_below: float = 0.0) -> pd.DataFrame:
+    """Sankey links: label term used (counted sources, rule S1) -> assessed provider type, in incidents.
+
+    Terms used for fewer than `minor_below` of the incidents in view (never 'msp') become one
+    OTHER_LABELS term when there are at least two of them; each incident counts once in it."""
     sql, params = _filtered(f)
     return db.query(
-        f"""WITH f AS ({sql})
-            SELECT s.label_term, f.provider_type, count(DISTINCT f.incident_id) AS n
-            FROM f JOIN sources s USING (incident_id) WHERE s.counted
+        f"""WITH f AS ({sql}),
+            used AS (SELECT DISTINCT f.incident_id, s.label_term, f.provider_type
+                     FROM f JOIN sources s USING (incident_id) WHERE s.counted),
+            minor AS (SELECT label_term FROM used GROUP BY label_term
+                      HAVING count(DISTINCT incident_id) < ? * (SELECT count(*) FROM f) AND label_term <> 'msp'),
+            grouped AS (SELECT incident_id, provider_type,
+                               CASE WHEN label_term IN (SELECT label_term FROM minor)
+                                         AND (SELECT count(*) FROM minor) > 1
+                                    THEN '{OTHER_LABELS}' ELSE label_term END AS label_term FROM used)
+            SELECT label_term, provider_type, count(DISTINCT incident_id) AS n FROM grouped
             GROUP BY ALL ORDER BY n DESC, label_term, provider_type""",
-        params,
+        [*params, minor_below],
     )
 
 
