@@ -62,14 +62,16 @@ def test_empty_params_give_empty_filters(pkg):
 def test_list_values_are_read_sorted_deduplicated_and_lowercased(pkg, raw):
     parsed = parse({"sector": raw}, pkg)
     assert parsed.filters.sector == ("dental", "healthcare")
-    assert parsed.notes == ()
+    # A key given twice in a link is combined, and said so.
+    assert parsed.notes == (() if isinstance(raw, str) else ("The link gives sector 2 times; all its values are "
+                                                             "combined.",))
 
 
 def test_country_and_state_are_uppercased(pkg):
-    parsed = parse({"country": "us,gb,Us", "state": ["tx", "TX", "wi"]}, pkg)
+    parsed = parse({"country": "us,gb,Us", "state": ["tx,TX", "wi"]}, pkg)
     assert parsed.filters.country == ("GB", "US")
     assert parsed.filters.state == ("TX", "WI")
-    assert parsed.notes == ()
+    assert parsed.notes == ("The link gives state 2 times; all its values are combined.",)
 
 
 def test_unknown_keys_are_ignored_without_notes(pkg):
@@ -111,7 +113,7 @@ def test_not_msp_is_an_accepted_label_value(pkg):
         ("2019 – 2021", (2019, 2021), None),
         ("2019:2021", (2019, 2021), None),
         ("2021-2019", (2019, 2021), "2019-2021"),
-        (["2018", "2022"], (2022, 2022), None),
+        (["2018", "2022"], (2022, 2022), "2 times"),
         ("1800", None, "between"),
         ("2019-9999", None, "between"),
         ("0000-2020", None, "between"),
@@ -128,6 +130,52 @@ def test_years(pkg, raw, years, note_word):
         assert parsed.notes == ()
     else:
         assert len(parsed.notes) == 1 and note_word in parsed.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "years", "note_words"),
+    [
+        ("2100", (2026, 2026), ["2026 is shown"]),
+        ("2099-2100", (2026, 2026), ["2026 is shown"]),
+        ("1990-1995", (2017, 2017), ["2017 is shown"]),
+        ("0000", (2017, 2017), ["2017 is shown"]),
+        ("9999-0000", None, ["as 0-9999", "2017-2026 is shown"]),
+        ("2030-2010", None, ["as 2010-2030", "2017-2026 is shown"]),
+        ("2015-2019", (2017, 2019), ["2017-2019 is shown"]),
+        ("2025-2030", (2025, 2026), ["2025-2026 is shown"]),
+        ("2017-2026", None, []),
+        ("2019-2021", (2019, 2021), []),
+        ("٢٠١٩", None, ["use a year"]),
+    ],
+)
+def test_years_outside_the_data_become_the_nearest_range_inside_with_a_note(pkg, raw, years, note_words):
+    """Issue 15.1: the sidebar slider is bounded by the data, so every range parse() returns
+    with the data's bounds must lie inside them, lo <= hi, and any change is said."""
+    parsed = parse({"years": raw}, pkg, (2017, 2026))
+    assert parsed.filters.years == years
+    if years:
+        assert 2017 <= years[0] <= years[1] <= 2026
+    assert len(parsed.notes) == (1 if note_words else 0)
+    for word in note_words:
+        assert word in parsed.notes[0]
+
+
+@given(st.integers(0, 9999), st.integers(0, 9999), st.integers(1000, 3000), st.integers(0, 40))
+def test_any_year_range_fits_any_data_range(pkg, a, b, first, width):
+    bounds = (first, first + width)
+    years = parse({"years": f"{a:04d}-{b:04d}"}, pkg, bounds).filters.years
+    assert years is None or bounds[0] <= years[0] <= years[1] <= bounds[1]
+
+
+@pytest.mark.parametrize(("params", "word"), [
+    ({"ptype": ["msp", "break_fix"]}, "combined"),
+    ({"years": ["2019", "2021"]}, "the last, '2021'"),
+    ({"q": ["a", "b", "c"]}, "3 times"),
+])
+def test_a_repeated_key_gets_a_note(pkg, params, word):
+    """Issue 15.11: a link that gives a key twice says what was done with it."""
+    parsed = parse(params, pkg)
+    assert any(word in note and "gives" in note for note in parsed.notes), parsed.notes
 
 
 def test_ten_kilobyte_values_are_cut_short_and_never_raise(pkg):

@@ -221,9 +221,12 @@ def _values(raw) -> list[str]:
     return out[:MAX_ITEMS]
 
 
-def parse(params: Mapping, package: Package) -> Parsed:
-    """Read filters from URL/CLI parameters; never raises on bad input."""
-    notes: list[str] = []
+def parse(params: Mapping, package: Package, year_bounds: tuple[int, int] | None = None) -> Parsed:
+    """Read filters from URL/CLI parameters; never raises on bad input.
+
+    With `year_bounds` (the data's first and last year) a year range is moved to the nearest
+    range inside them, with a note, so a widget bounded by the data can always show it."""
+    notes = list(repeated(params, ALL_KEYS))
     allowed = allowed_values(package)
     result: dict = {}
     for key in LIST_KEYS:
@@ -241,7 +244,7 @@ def parse(params: Mapping, package: Package) -> Parsed:
         if kept:
             result[key] = tuple(sorted(set(kept)))
     if "years" in params:
-        years, note = _years(params["years"])
+        years, note = _years(params["years"], year_bounds)
         if note:
             notes.append(note)
         if years:
@@ -257,20 +260,37 @@ def parse(params: Mapping, package: Package) -> Parsed:
     return Parsed(Filters(**result), tuple(notes))
 
 
+def repeated(params: Mapping, keys) -> tuple[str, ...]:
+    """A note for each of `keys` that the parameters give more than once: list keys combine
+    every value; any other key uses its last value."""
+    notes = []
+    for key in keys:
+        raw = params.get(key)
+        if isinstance(raw, (list, tuple)) and len(raw) > 1:
+            use = "all its values are combined" if key in BY_NAME else f"the last, {_short(str(raw[-1]))}, is used"
+            notes.append(f"The link gives {key} {len(raw)} times; {use}.")
+    return tuple(notes)
+
+
 def _short(value: str) -> str:
     return repr(value if len(value) <= 30 else value[:27] + "...")
 
 
-def _years(raw) -> tuple[tuple[int, int] | None, str | None]:
+def _years(raw, bounds: tuple[int, int] | None) -> tuple[tuple[int, int] | None, str | None]:
     text = str(raw[-1] if isinstance(raw, (list, tuple)) and raw else raw)[:40].strip()
-    match = re.fullmatch(r"(\d{4})(?:\s*[-–:]\s*(\d{4}))?", text)
+    match = re.fullmatch(r"([0-9]{4})(?:\s*[-–:]\s*([0-9]{4}))?", text)
     if not match:
         return None, f"Ignored years={_short(text)}: use a year or a range like 2019-2023."
-    lo = int(match.group(1))
-    hi = int(match.group(2) or lo)
-    if not (YEAR_MIN <= lo <= YEAR_MAX and YEAR_MIN <= hi <= YEAR_MAX):
-        return None, f"Ignored years={_short(text)}: years must be between {YEAR_MIN} and {YEAR_MAX}."
-    if lo > hi:
-        return (hi, lo), f"Read years={text} as {hi}-{lo}."
-    return (lo, hi), None
-
+    asked = int(match.group(1)), int(match.group(2) or match.group(1))
+    lo, hi = sorted(asked)
+    notes = [f"Read years={_short(text)} as {lo}-{hi}."] if asked[0] > asked[1] else []
+    if bounds is None:
+        if not (YEAR_MIN <= lo and hi <= YEAR_MAX):
+            return None, f"Ignored years={_short(text)}: years must be between {YEAR_MIN} and {YEAR_MAX}."
+        return (lo, hi), " ".join(notes) or None
+    first, last = bounds
+    shown = min(max(lo, first), last), max(min(hi, last), first)
+    if shown != (lo, hi):
+        span = f"{shown[0]}" if shown[0] == shown[1] else f"{shown[0]}-{shown[1]}"
+        notes.append(f"The data covers {first}-{last}, so {span} is shown, the nearest to years={_short(text)}.")
+    return (None if shown == (first, last) else shown), " ".join(notes) or None

@@ -91,7 +91,7 @@ def _url_params() -> dict:
 
 
 def _set_widgets(f: flt.Filters, bounds: tuple[int, int]) -> None:
-    st.session_state["w_years"] = f.years and (max(bounds[0], f.years[0]), min(bounds[1], f.years[1])) or bounds
+    st.session_state["w_years"] = f.years or bounds  # parse() keeps years inside the data's bounds
     for key in flt.LIST_KEYS:
         st.session_state[f"w_{key}"] = list(getattr(f, key))
     st.session_state["w_q"] = f.q
@@ -108,7 +108,8 @@ def sidebar_filters(db: Database) -> flt.Filters:
     """Draw the filter sidebar, keep it in sync with the URL, and return the active filters."""
     bounds = queries.year_bounds(db)
     raw = _url_params()
-    parsed = flt.parse(raw, db.package)
+    parsed = flt.parse(raw, db.package, bounds)
+    notes = [*flt.repeated(raw, [k for k in raw if k not in FILTER_KEYS]), *parsed.notes]
     from_url = parsed.filters
     if not any(k in raw for k in FILTER_KEYS) and "applied" in st.session_state:
         from_url = st.session_state["applied"]  # a page switch drops the query string; keep the view
@@ -151,8 +152,8 @@ def sidebar_filters(db: Database) -> flt.Filters:
     active = _from_widgets(bounds)
     st.session_state["applied"] = active
     _write_url(active)
-    for note in parsed.notes:
-        st.warning(f"Link problem: {note} The rest of the view is shown.", icon="⚠️")
+    for note in notes:
+        st.warning(plain(f"Link problem: {note} The rest of the view is shown."), icon="⚠️")
     return active
 
 
@@ -165,7 +166,7 @@ def _descriptions(pkg, spec: flt.Key) -> str | None:
     vocab = flt.vocabulary(spec, pkg)
     if not vocab:
         return None
-    return "\n".join(f"- **{humanise(k)}**: {v}" for k, v in vocab.items())
+    return "\n".join(f"- **{plain(humanise(k))}**: {plain(v)}" for k, v in vocab.items())
 
 
 def _write_url(f: flt.Filters) -> None:
