@@ -1,51 +1,46 @@
-"""Methodology: the method text, the data dictionary and vocabularies, changelog, citation."""
+"""Methodology: the method text, the data dictionary and vocabularies (all from datapackage.json),
+the changelog, and how to cite under the one title the data package gives."""
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from incidentlens import ui
-from incidentlens.data.schema import humanise
-from incidentlens.present import narrative
+from incidentlens.present import format, narrative, tables
+from incidentlens.ui import tables as show
 
 ROOT = Path(__file__).resolve().parents[1]
 db, f = ui.start("pages/methodology.py")
+pkg = db.package
 st.title("Methodology and data dictionary")
-st.caption(f"Dataset v{db.version}, released {db.package.created} · licence {db.package.license}")
+st.caption(f"{pkg.title} · dataset v{db.version}, released {pkg.created} · licence {pkg.license}")
 
 method, dictionary, vocab, changes, cite = st.tabs(
-    ["Method", "Data dictionary", "Vocabularies", "Changelog", "How to cite"])
+    ["Method", "Data dictionary", "Vocabularies", "Changelog", "How to cite"], key="section", bind="query-params")
 with method:
     path = ROOT / "docs" / "methodology.md"
     st.markdown(path.read_text(encoding="utf-8") if path.exists() else "Methodology text not found.")
 with dictionary:
-    for res in db.package.resource_names():
-        st.markdown(f"#### `{res}.csv`")
-        st.dataframe(pd.DataFrame([{
-            "column": fl.name, "type": fl.type + (" list (;)" if fl.is_list else ""),
-            "required": fl.required, "meaning": fl.description,
-            "allowed values": ", ".join(fl.enum or fl.item_enum or ()),
-        } for fl in db.package.fields(res)]), hide_index=True, width="stretch")
+    everything = tables.dictionary(pkg)
+    st.caption("Every column of every file, generated from data/datapackage.json. Lists are ;-separated.")
+    show.csv_download(everything, f"incidentlens-{db.version}-data-dictionary.csv", "dl_dictionary")
+    for name, part in everything.groupby("File", sort=False):
+        st.markdown(f"#### `{name}`")
+        st.table(part.drop(columns="File"), hide_index=True)
 with vocab:
-    families = db.package.families
-    st.markdown("#### Provider types")
-    st.dataframe(pd.DataFrame([{"code": c, "name": humanise(c), "family": humanise(fam),
-                                "definition": db.package.vocabulary("incidents", "provider_type")[c]}
-                               for c, fam in db.package.type_family.items()]),
-                 hide_index=True, width="stretch")
-    for res, name in (("incidents", "victim_sectors"), ("incidents", "route"), ("incidents", "attack_type"),
-                      ("sources", "source_type"), ("sources", "label_term")):
-        st.markdown(f"#### {humanise(name)}")
-        st.dataframe(pd.DataFrame([{"code": k, "meaning": v}
-                                   for k, v in db.package.vocabulary(res, name).items()]),
-                     hide_index=True, width="stretch")
+    for res in pkg.resource_names():
+        for field in pkg.fields(res):
+            if field.vocabulary:
+                st.markdown(f"#### {format.field_name(field)} (`{res}.{field.name}`)")
+                st.table(tables.vocabulary(pkg, res, field.name), hide_index=True)
 with changes:
     path = db.directory / "CHANGELOG.md"
     st.markdown(path.read_text(encoding="utf-8") if path.exists() else "No changelog.")
 with cite:
-    c = narrative.dataset_citation(db.version, db.package.created)
+    c = narrative.dataset_citation(db.version, pkg.created)
+    st.markdown(f"Cite the dataset as **{ui.plain(pkg.title)}**, with its version.")
     st.markdown("**APA-style**")
     st.code(c["apa"], language=None, wrap_lines=True)
     st.markdown("**BibTeX**")
     st.code(c["bibtex"], language="bibtex")
+    st.caption("Every data bundle carries the same citation in CITATION.cff.")

@@ -3,14 +3,19 @@ numbers exactly as the query layer says, URL state round-trips, hostile links fa
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from incidentlens.query import queries
+from incidentlens.present import format, tables
+from incidentlens.query import compare, policy, queries
 from incidentlens.query.filters import Filters
+from incidentlens.ui import attribution as attribution_page
 from paths import REAL, ROOT
 
 APP = str(ROOT / "app.py")
+TSM = "2019-08-texas-municipalities-tsm"
 PAGES = ["app.py", "pages/attribution.py", "pages/explorer.py", "pages/incident.py",
          "pages/policy.py", "pages/brief.py", "pages/sql.py", "pages/methodology.py"]
 
@@ -96,45 +101,189 @@ def test_hostile_params_fall_back_with_a_note(page, params, monkeypatch):
         assert at.warning, "a visible note explains what was ignored"
 
 
-def test_incident_record_shows_sources_and_unknown_id(monkeypatch):
+@pytest.fixture
+def real(monkeypatch):
+    """The curated data, loaded as the page loads it."""
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    at = open_page("pages/incident.py", {"id": "2019-08-texas-municipalities-tsm"})
-    assert at.title[0].value.startswith("Texas") or "Texas" in at.title[0].value
-    text = " ".join(m.value for m in at.markdown)
-    assert "TSM" in text or "tsm" in text.lower()
-    at = open_page("pages/incident.py", {"id": "2099-01-no-such-incident"})
-    assert at.error and "No incident" in at.error[0].value
+    from incidentlens.data.database import load
+
+    return load(REAL)
 
 
-def test_high_confidence_toggle_redraws(monkeypatch):
-    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
+def flat(value) -> str:
+    return value[0] if isinstance(value, list) else value
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+# ---- Attribution -----------------------------------------------------------------------------
+
+def test_attribution_opens_on_the_label_flow_with_minor_labels_grouped(real):
+    at = open_page("pages/attribution.py")
+    assert [t.label for t in at.tabs] == list(attribution_page.SECTIONS)
+    specs = chart_specs(at)
+    assert len(specs) == 1 and specs[0]["data"][0]["type"] == "sankey", "only the open section is drawn"
+    grouped = queries.label_flows(real, Filters(), attribution_page.MINOR)
+    nodes = specs[0]["data"][0]["node"]["label"]
+    assert sorted(n.removeprefix("Called: ") for n in nodes if n.startswith("Called: ")) == sorted(
+        real.package.label(t) for t in grouped["label_term"].unique())
+    full = queries.label_flows(real, Filters())
+    if queries.OTHER_LABELS in set(grouped["label_term"]):
+        assert "Called: " + real.package.label(queries.OTHER_LABELS) in nodes
+        note = " ".join(c.value for c in at.caption)
+        assert all(real.package.label(t) in note for t in set(full["label_term"]) - set(grouped["label_term"]))
+
+
+def test_attribution_section_and_breakdown_come_from_the_url(real):
+    at = open_page("pages/attribution.py", {"section": "Over time"})
+    assert not at.exception
+    assert [s["data"][0]["type"] for s in chart_specs(at)] == ["bar", "scatter"]
+    at = open_page("pages/attribution.py", {"section": "Where and whom", "by": "country"})
+    (spec,) = chart_specs(at)
+    assert spec["layout"]["title"]["text"].startswith("By country")
+    assert flat(at.query_params["by"]) == "country"
+
+
+def test_high_confidence_toggle_redraws_and_lives_in_the_url(real):
     at = open_page("pages/attribution.py")
     before = at.get("plotly_chart")[0].proto.spec
     at.toggle(key="high_only").set_value(True).run()
     assert not at.exception
-    after = at.get("plotly_chart")[0].proto.spec
-    assert before != after
+    assert at.get("plotly_chart")[0].proto.spec != before
+    assert flat(at.query_params["conf"]) == "high"
+    assert at.multiselect(key="w_conf").value == ["high"]
+    assert "high-confidence" in at.markdown[0].value.replace("\\", "")
+    at.toggle(key="high_only").set_value(False).run()
+    assert "conf" not in at.query_params
+    assert open_page("pages/attribution.py", {"conf": "high"}).toggle(key="high_only").value is True
 
 
-def test_comparison_comes_from_the_url_with_the_cli_numbers(monkeypatch, capsys):
+def test_default_comparison_has_incidents_on_both_sides(real):
+    at = open_page("pages/attribution.py", {"section": "Compare two groups"})
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert "n/a" not in (metrics["Group A"], metrics["Group B"], metrics["Difference A − B"])
+    a, b = (compare.parse_slice(flat(at.query_params[k]), real.package).filters for k in ("ca", "cb"))
+    assert min(queries.count(real, a), queries.count(real, b)) > 0
+
+
+def test_comparison_comes_from_the_url_with_the_cli_numbers(real, capsys):
     from incidentlens.cli import main
-    from incidentlens.data.database import load
-    from incidentlens.query import compare
 
-    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    at = open_page("pages/attribution.py", {"ca": "label=msp", "cb": "label=not_msp", "cshare": "software_vendor"})
+    at = open_page("pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp",
+                                            "cb": "label=not_msp", "cshare": "software_vendor"})
     assert at.selectbox(key="cmp_share").value == "software_vendor"
-    db = load(REAL)
-    pkg = db.package
-    expected = compare.compare(db, Filters(), compare.parse_slice("label=msp", pkg).filters,
+    pkg = real.package
+    expected = compare.compare(real, Filters(), compare.parse_slice("label=msp", pkg).filters,
                                compare.parse_slice("label=not_msp", pkg).filters, "software_vendor")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["A"] == expected.result.a.percent()
-    assert metrics["B"] == expected.result.b.percent()
+    assert metrics["Group A"] == format.pct(expected.result.a.share)
+    assert metrics["Group B"] == format.pct(expected.result.b.share)
     assert main(["stats", "--json", "--compare", "label=msp", "label=not_msp", "--share-of", "software_vendor"]) == 0
-    out = __import__("json").loads(capsys.readouterr().out)
+    out = json.loads(capsys.readouterr().out)
     assert (out["a"]["k"], out["a"]["n"]) == (expected.result.a.k, expected.result.a.n)
-    assert at.query_params["ca"] in ("label=msp", ["label=msp"])
+    assert flat(at.query_params["ca"]) == "label=msp"
+
+
+def test_a_comparison_that_cannot_be_computed_says_why(real):
+    at = open_page("pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp",
+                                            "cb": "q=no such words anywhere"})
+    assert not at.exception
+    assert at.error and "cannot be computed" in at.error[0].value and "group B" in at.error[0].value
+    assert {m.label: m.value for m in at.metric}["Group B"] == "n/a"
+
+
+# ---- Explorer --------------------------------------------------------------------------------
+
+def test_explorer_shows_plain_columns_called_and_was_first_and_follows_filters(real):
+    at = open_page("pages/explorer.py")
+    table = at.dataframe[0].value
+    assert list(table.columns[:2]) == [tables.CALLED, tables.WAS]
+    assert len(table) == queries.count(real, Filters())
+    assert not {"incident_id", "provider_type", "label_terms", "victim_sectors"} & set(table.columns)
+    assert set(table[tables.WAS]) <= {real.package.label(c) for c in real.package.type_family}
+    at.multiselect(key="w_sector").set_value(["dental"]).run()
+    assert len(at.dataframe[0].value) == queries.count(real, Filters(sector=("dental",))) < len(table)
+    assert {b.proto.label for b in at.get("download_button")} >= {"Download CSV", "Download JSON"}
+
+
+# ---- Incident record -------------------------------------------------------------------------
+
+def test_incident_without_an_id_lists_incidents_to_pick(real):
+    at = open_page("pages/incident.py", {"sector": "dental"})
+    assert not at.exception and not at.error
+    listed = at.dataframe[0].value
+    assert len(listed) == queries.count(real, Filters(sector=("dental",)))
+    assert all("/incident?id=" in url for url in listed["Record"])
+    at.selectbox(key="pick_id").set_value(listed["Record"].iloc[0].split("id=")[1]).run()
+    assert at.title[0].value == listed["Incident"].iloc[0]
+
+
+def test_unknown_incident_id_says_so_and_lists_incidents(real):
+    at = open_page("pages/incident.py", {"id": "2099-01-no-such-incident"})
+    assert at.error and "No incident" in at.error[0].value
+    assert len(at.dataframe[0].value) == queries.count(real, Filters())
+
+
+def test_incident_record_reads_in_plain_labels(real):
+    at = open_page("pages/incident.py", {"id": TSM})
+    assert "TSM" in at.title[0].value
+    record, pkg = queries.incident(real, TSM), real.package
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert f"Decided by codebook rule {pkg.label(record['type_rule'])}" in text
+    timeline = at.dataframe[0].value
+    codes = set(pkg.vocabulary("sources", "label_term"))
+    assert set(timeline["Label used"]) <= {pkg.label(c) for c in codes}
+    assert not set(timeline["Label used"]) & {c for c in codes if pkg.label(c) != c}
+    fields = at.table[0].value
+    assert len(fields) == len(pkg.fields("incidents"))
+
+
+def test_correction_helper_gives_a_ready_text_and_where_to_send_it(real, monkeypatch):
+    monkeypatch.setenv("INCIDENTLENS_CORRECTIONS", "corrections@example.org")
+    at = open_page("pages/incident.py", {"id": TSM})
+    at.selectbox(key="corr_field").set_value("provider_type")
+    at.text_input(key="corr_value").set_value("Break/fix")
+    at.text_input(key="corr_source").set_value("https://example.org/contract").run()
+    text = at.code[-1].value
+    assert TSM in text and "provider_type" in text and "Break/fix" in text and "https://example.org/contract" in text
+    (button,) = at.get("link_button")
+    assert button.proto.url.startswith("mailto:corrections@example.org?")
+    assert "corrections@example.org" in " ".join(m.value for m in at.markdown).replace("\\", "")
+
+
+# ---- Policy ----------------------------------------------------------------------------------
+
+def test_policy_opens_on_an_action_whose_window_has_incidents(real):
+    at = open_page("pages/policy.py")
+    assert not at.exception
+    window = at.dataframe[-1].value
+    sizes = [int(c.split("n=")[1].rstrip(")")) for c in window.columns[1:]]
+    assert sum(sizes) > 0
+    at.multiselect(key="w_sector").set_value(["dental"]).run()
+    assert at.dataframe[-1].value.columns[1:].tolist() != window.columns[1:].tolist()
+
+
+def test_policy_action_comes_from_the_url(real):
+    last = policy.actions(real).iloc[-1]["policy_id"]
+    at = open_page("pages/policy.py", {"action": last})
+    assert at.selectbox(key="pol_pick").value == last
+    assert flat(at.query_params["action"]) == last
+
+
+# ---- Methodology -----------------------------------------------------------------------------
+
+def test_methodology_dictionary_has_every_file_a_download_and_one_citation_title(real):
+    at = open_page("pages/methodology.py", {"section": "Data dictionary"})
+    pkg = real.package
+    dictionary = [t.value for t in at.table][: len(pkg.resource_names())]
+    assert [len(t) for t in dictionary] == [len(pkg.fields(r)) for r in pkg.resource_names()]
+    assert any(b.proto.label.startswith("Download as CSV") for b in at.get("download_button"))
+    apa = next(c.value for c in at.code if "[Data set]" in c.value)
+    assert pkg.title in apa
+    assert pkg.title in " ".join(c.value for c in at.caption)
 
 
 def test_every_real_incident_record_renders(monkeypatch):

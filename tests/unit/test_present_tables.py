@@ -198,9 +198,10 @@ def test_label_flows_group_minor_terms_counting_each_incident_once(db):
     other = used[used["label_term"] != "msp"].groupby("provider_type")["incident_id"].nunique()
     got = grouped[grouped["label_term"] == queries.OTHER_LABELS].set_index("provider_type")["n"]
     assert got.sort_index().to_dict() == other.sort_index().to_dict()
-    note = format.grouped_labels(full, grouped, db.package, 1.0)
+    note = format.flow_note(full, grouped, db.package, 1.0)
+    assert note.startswith(format.FLOW_READING)
     assert db.package.label("outsourcer") in note and db.package.label("msp") + "," not in note
-    assert format.grouped_labels(full, full, db.package, 0.1) == ""
+    assert format.flow_note(full, full, db.package, 0.1) == format.FLOW_READING
 
 
 def test_policy_tables_number_the_actions_and_label_their_codes(db, pkg):

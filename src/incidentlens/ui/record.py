@@ -1,0 +1,87 @@
+"""Widgets of the incident record: the list to pick from, the key facts, the sources, and the
+correction helper that produces a ready-to-send text and says where to send it."""
+
+from __future__ import annotations
+
+import os
+from typing import NoReturn
+
+import pandas as pd
+import streamlit as st
+
+from incidentlens.data.database import Database
+from incidentlens.present import format, tables
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
+from incidentlens.ui import permalink, plain, safe_link
+from incidentlens.ui import tables as show
+
+# Where corrections go: an e-mail address or an issue-tracker URL; unset, the page points to the
+# repository's issue tracker in words.
+CORRECTIONS_SETTING = "INCIDENTLENS_CORRECTIONS"
+
+
+def picker(db: Database, f: Filters, incident_id: str) -> NoReturn:
+    """No record open (or an unknown id): say so, and list the incidents in view to pick from."""
+    st.title("Incident record")
+    if incident_id:
+        st.error(f"No incident with id '{plain(incident_id)}' in dataset v{db.version}. "
+                 "Pick one below, or search in the sidebar.")
+    rows = queries.incidents(db, f, queries.EXPLORER_COLUMNS)
+    st.markdown(f"**{len(rows)}** incidents match the filters ({plain(f.describe(db.package))}). "
+                "Open one to see every field, every source and the label each source used.")
+    titles = dict(zip(rows["incident_id"], rows["title"]))
+    choice = st.selectbox("Open an incident", list(titles), index=None, format_func=lambda i: titles[i],
+                          placeholder="Type to search the titles", key="pick_id")
+    if choice:
+        st.query_params["id"] = choice
+        st.rerun()
+    show.incidents(tables.incident_list(rows, db.package, show.record_url()))
+    st.stop()
+
+
+def facts(record: dict, db: Database) -> None:
+    """The three facts a reader looks for first: what it was, how many victims, was it called an MSP."""
+    pkg = db.package
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Provider assessed as", format.label(pkg, record["provider_type"]))
+    c1.caption(f"{plain(format.provider_name(record['provider_name']))} · "
+               f"{format.label(pkg, record['provider_family'])} family · "
+               f"{format.label(pkg, record['type_confidence']).lower()} confidence")
+    c2.metric("Organisations affected", format.count_range(record["downstream_orgs_min"],
+                                                           record["downstream_orgs_max"]))
+    c2.caption(f"Attack date {format.date(record['attack_date'])}")
+    c3.metric("Called an MSP by a source", "yes" if record["labelled_msp"] else "no")
+    c3.caption("by " + format.labels(pkg, record["msp_label_by"]) if record["labelled_msp"]
+               else "no original source used the label")
+
+
+def sources(src: pd.DataFrame, db: Database, relationship_source: object) -> None:
+    """Every source with the label it used, who said it, and whether it is a repost."""
+    st.subheader(f"Sources ({len(src)})")
+    for s in src.itertuples():
+        line = format.source_entry(s, db.package, s.source_id == relationship_source)
+        st.markdown(f"**{plain(s.publisher)}** {plain(line)}  \n{plain(s.supports)}  \n{safe_link(s.url)}")
+
+
+def correction(db: Database, record: dict) -> None:
+    """A correction text ready to send, with where to send it."""
+    with st.expander("Suggest a correction"):
+        fields = {fl.name: fl for fl in db.package.fields("incidents")}
+        name = st.selectbox("What is wrong", list(fields), key="corr_field",
+                            format_func=lambda n: format.field_name(fields[n]))
+        proposed = st.text_input("What it should say", key="corr_value", max_chars=500)
+        evidence = st.text_input("Public source for the change (a web address)", key="corr_source", max_chars=500)
+        field, incident_id = fields[name], record["incident_id"]
+        text = format.correction_text(db.version, incident_id, record["title"],
+                                      permalink("incident", {"id": incident_id}), field,
+                                      format.field_value(db.package, field, record.get(name)), proposed, evidence)
+        st.code(text, language=None, wrap_lines=True)
+        where = format.destination(os.environ.get(CORRECTIONS_SETTING, ""),
+                                   f"Correction: {incident_id}, {field.name}", text)
+        st.markdown(f"**Where to send it:** {plain(where.how)}")
+        if where.link:
+            st.link_button("Open it ready to send", where.link, icon=":material/send:")
+        if not evidence.strip().startswith(("http://", "https://")):
+            st.caption("Corrections are checked against public sources: add the address of a page that "
+                       "supports the change.")
