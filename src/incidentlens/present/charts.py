@@ -16,7 +16,10 @@ FONT = "Liberation Sans, Arial, sans-serif"
 
 
 def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.Figure:
-    """House style: finding as title, n and filter as subtitle, light grid, legend below."""
+    """House style: finding as title, n and filter as subtitle, light grid, legend at the right.
+
+    Margins and automatic margins are explicit because the active plotly template may turn them
+    off (Streamlit's does); images set their own template and margins (images.with_furniture)."""
     fig.update_layout(
         title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xref": "paper", "xanchor": "left"},
         font={"family": FONT, "size": 13},
@@ -25,9 +28,23 @@ def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.F
         plot_bgcolor="white",
         legend={"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"},
     )
-    fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
-    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False)
+    fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
+    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
     return fig
+
+
+def _year_axis(fig: go.Figure, years: pd.Series) -> None:
+    """One tick per year, with half a year of room at both ends so that the first and last tick
+    labels stay clear of the other axis."""
+    fig.update_xaxes(title="Year of attack", dtick=1, tickformat="d")
+    if len(years):
+        lo, hi = int(years.min()), int(years.max())
+        fig.update_xaxes(range=[lo - 0.5, hi + 0.5])
+
+
+def _count_ticks(top: float) -> dict:
+    """Whole-number ticks for an axis of counts (no '2.5 incidents')."""
+    return {"tickformat": ",d", "dtick": 1} if top <= 8 else {"tickformat": ",d"}
 
 
 def _pct(x: float | None) -> str:
@@ -114,13 +131,13 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     fig = go.Figure()
     for code in _in_order(df["provider_type"], load_package().type_family):
         part = df[df["provider_type"] == code]
-        fig.add_bar(x=part["year"], y=part["n"], name=humanise(code), marker_color=_colour(code),
+        fig.add_bar(x=part["year"], y=part["n"], name=humanise(code), marker_color=_colour(code), width=0.8,
                     hovertemplate="%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>")
     totals = df.groupby("year")["n"].sum()
     peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title="Year of attack", dtick=1)
-    fig.update_yaxes(title="Incidents")
+    _year_axis(fig, df["year"])
+    fig.update_yaxes(title="Incidents", **_count_ticks(totals.max() if len(totals) else 0))
     return finish(fig, f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
                    f"n = {int(totals.sum())}; {filter_words}.")
 
@@ -135,7 +152,7 @@ def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
                     line={"color": "#0072B2"}, customdata=df[["k", "n"]].to_numpy(),
                     hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} (%{y:.0%})<extra></extra>")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="Share labelled MSP")
-    fig.update_xaxes(title="Year of attack", dtick=1)
+    _year_axis(fig, df["year"])
     k, n = int(df["k"].sum()), int(df["n"].sum())
     return finish(fig, f"{k} of {n} incidents were labelled MSP by at least one source",
                    f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.")
@@ -154,7 +171,8 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
     fig.update_layout(barmode="stack")
     fig.update_yaxes(categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1],
                      title=what[0].upper() + what[1:])
-    fig.update_xaxes(title="Incidents (an incident can count under several values)")
+    fig.update_xaxes(title="Incidents (an incident can count under several values)",
+                     **_count_ticks(totals.iloc[0] if len(totals) else 0))
     lead = f"{_label(totals.index[0], what)} leads with {int(totals.iloc[0])} incidents" if len(totals) else "No data"
     shown = f" (top {top} of {len(totals)})" if len(totals) > top else ""
     return finish(fig, f"By {what}: {lead}", f"Stacked by provider family{shown}; {filter_words}.",

@@ -3,18 +3,35 @@
 Rendering uses plotly's kaleido with Debian's chromium. One export browser is kept warm per
 process (a cold start costs about 2.5 s per image; a warm one about 0.2 s), and calls are
 serialised because the sync server is shared.
+
+The layout of an image never depends on the process-wide plotly template (importing Streamlit
+changes it, and its template turns automatic margins off): the house template, the margins and
+automatic margins are set on every image, titles and footer lines are wrapped to the canvas by
+measuring the text in the font chromium draws with, and the plot area is measured in a first
+rendering so that the footer sits under the axis labels whatever they need.
 """
 
 from __future__ import annotations
 
 import atexit
+import re
 import shutil
 import threading
 import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 FORMATS = ("png", "svg")
+TEMPLATE = "plotly_white"
+FONT_FILE = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+PAD = 24  # white border around everything, px
+TITLE_SIZE, SUBTITLE_SIZE, FOOTER_SIZE = 18, 13, 11
+LINE_HEIGHT = 1.35  # line pitch as a multiple of the font size
+GAP = 14  # between title block and plot, and between the axis labels and the footer, px
 _lock = threading.Lock()
 _started = False
 
@@ -23,40 +40,123 @@ class ExportUnavailable(RuntimeError):
     """No chromium on this machine, so images cannot be rendered."""
 
 
-def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int = 1100) -> go.Figure:
-    """A copy of the figure sized for export, with source line and definitions under the plot.
+@dataclass(frozen=True)
+class Box:
+    """The plot area in pixels from the image's top-left corner."""
 
-    The legend sits to the right, so only tick labels and the axis title are under the plot;
-    the footer lines are then placed a fixed number of pixels below the plot area.
-    """
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int = 1100) -> go.Figure:
+    """A copy of the figure laid out for export: title and subtitle wrapped to the canvas, the
+    plot where the axis labels fit, then the source line and definitions under everything.
+
+    Renders the figure once (SVG) to measure where plotly put the plot area."""
     out = go.Figure(fig)
-    lines = _wrap(source_line, 150) + (_wrap(note, 150) if note else [])
-    footer = 18 * len(lines) + 16
-    axis_room = 80
-    top = out.layout.margin.t or 90
+    text_width = width - 2 * PAD
+    title = wrap(out.layout.title.text or "", TITLE_SIZE, text_width)
+    subtitle = wrap(out.layout.title.subtitle.text or "", SUBTITLE_SIZE, text_width) \
+        if out.layout.title.subtitle.text else []
+    header = _block(title, TITLE_SIZE) + (GAP / 2 + _block(subtitle, SUBTITLE_SIZE) if subtitle else 0)
+    height = int(out.layout.height or 450)
     out.update_layout(
-        width=width,
-        height=int(out.layout.height or 450) + footer,
-        margin={"b": axis_room + footer, "l": 20, "r": 30, "t": top},
-        paper_bgcolor="white",
+        template=pio.templates[TEMPLATE], width=width, height=height, paper_bgcolor="white",
+        margin={"l": PAD, "r": PAD, "t": PAD + header + GAP, "b": PAD, "autoexpand": True},
+        title={"text": "<br>".join(title), "xref": "container", "x": PAD / width, "xanchor": "left",
+               "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": PAD, "l": 0},
+               "font": {"size": TITLE_SIZE},
+               "subtitle": {"text": "<br>".join(subtitle), "font": {"size": SUBTITLE_SIZE, "color": "#444"}}},
+    )
+    out.update_xaxes(automargin=True)
+    out.update_yaxes(automargin=True)
+    box = plot_box(out)
+    below = height - box.bottom  # what the x axis (ticks, title) takes under the plot
+    lines = wrap(source_line, FOOTER_SIZE, text_width) + (wrap(note, FOOTER_SIZE, text_width) if note else [])
+    pitch = FOOTER_SIZE * LINE_HEIGHT
+    footer = GAP + pitch * len(lines) + PAD
+    # Automatic margins push the axis labels and the legend right to the canvas edge: add the
+    # white border on a side that was pushed.
+    left = box.left + (PAD if box.left > PAD + 0.5 else 0)
+    right = width - box.right + (PAD if width - box.right > PAD + 0.5 else 0)
+    out.update_layout(
+        height=round(height + footer),
+        margin={"l": left, "r": right, "t": box.top, "b": below + footer},
     )
     for i, text in enumerate(lines):
-        out.add_annotation(text=text, xref="paper", yref="paper", x=0, xanchor="left", y=0,
-                           yanchor="top", yshift=-(axis_room + 18 * i), showarrow=False,
-                           align="left", font={"size": 11, "color": "#444"})
+        out.add_annotation(text=text, xref="paper", yref="paper", x=(PAD - left) / (width - left - right),
+                           xanchor="left", y=0, yanchor="top", yshift=-(below + GAP + pitch * i),
+                           showarrow=False, align="left", font={"size": FOOTER_SIZE, "color": "#444"})
     return out
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if len(line) + len(word) + 1 > width:
+def _block(lines: list[str], size: int) -> float:
+    return size * LINE_HEIGHT * len(lines)
+
+
+def plot_box(fig: go.Figure) -> Box:
+    """Where plotly draws the plot area of `fig`, in pixels, after its automatic margins."""
+    probe = go.Figure(fig)
+    index = len(probe.layout.shapes)
+    probe.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=0, y1=1, opacity=0,
+                    line={"width": 0})
+    svg = render(probe, "svg").decode("utf-8")
+    number = r"(-?[\d.]+)"
+    match = re.search(rf'<g class="shape-group" data-index="{index}"><path[^>]*? d="M{number},{number}'
+                      rf'H{number}V{number}H', svg)
+    if not match:
+        raise RuntimeError("could not find the plot area in plotly's SVG")
+    left, bottom, right, top = (float(g) for g in match.groups())
+    return Box(left=left, top=top, right=right, bottom=bottom)
+
+
+@lru_cache(maxsize=8)
+def _font(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(FONT_FILE), size) if FONT_FILE.exists() else None
+
+
+def text_width(text: str, size: int) -> float:
+    """Width in pixels of `text` in Liberation Sans (what chromium draws the images with); where
+    that font is missing, a generous 0.6 em per character."""
+    font = _font(size)
+    return font.getlength(text) if font is not None else 0.6 * size * len(text)
+
+
+def wrap(text: str, size: int, width: float) -> list[str]:
+    """Lines of `text` no wider than `width` pixels at font `size`; a word too long for a line
+    (a long link) is broken after a '/', '&', '?' or ',' where possible."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if text_width(candidate, size) <= width:
+            line = candidate
+            continue
+        if line:
             lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    lines.append(line)
+        while text_width(word, size) > width:
+            head, word = _break(word, size, width)
+            lines.append(head)
+        line = word
+    if line or not lines:
+        lines.append(line)
     return lines
+
+
+def _break(word: str, size: int, width: float) -> tuple[str, str]:
+    """The longest head of `word` that fits, shortened to end at a break character if one is in
+    its second half."""
+    fits = 1
+    while fits < len(word) and text_width(word[: fits + 1], size) <= width:
+        fits += 1
+    cut = max((i + 1 for i, ch in enumerate(word[:fits]) if ch in "/&?,"), default=0)
+    if cut <= fits // 2:
+        cut = fits
+    return word[:cut], word[cut:]
 
 
 def available() -> bool:
