@@ -161,7 +161,7 @@ class _Tally:
 
 
 def _text_bytes(value: str | bytes) -> int:
-    return len(value) if type(value) is bytes or value.isascii() else len(value.encode("utf-8"))
+    return len(value) if isinstance(value, bytes) or value.isascii() else len(value.encode("utf-8"))
 
 
 def _plain(value: Any, tally: _Tally, depth: int) -> object:
