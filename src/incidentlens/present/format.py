@@ -182,17 +182,23 @@ def comparison_problem(c: Comparison) -> str | None:
     if not empty:
         return (f"This comparison cannot be computed: the 95% interval is undefined for {r.a.k} of {r.a.n} "
                 f"against {r.b.k} of {r.b.n}. Widen the sidebar filters, or pick another comparison.")
+    names = " and ".join(g.split(" (")[0] for g in empty)
     return (f"This comparison cannot be computed: no incident in view falls in {' or '.join(empty)}, "
-            "and a share of nothing is undefined. Widen the sidebar filters, or pick another comparison.")
+            f"and a share of nothing is undefined. Widen the sidebar filters or the filter of {names}, "
+            "or pick another comparison.")
 
 
-def grouped_labels(full: pd.DataFrame, grouped: pd.DataFrame, package: Package, share: float) -> str:
-    """Which label terms the flow chart draws together as one node, and why; '' when none."""
+FLOW_READING = ("Left: the label a source used for the provider. Right: what the provider was assessed as, "
+                "from evidence. Band widths count incidents.")
+
+
+def flow_note(full: pd.DataFrame, grouped: pd.DataFrame, package: Package, share: float) -> str:
+    """How to read the label-to-reality flow, and which labels it draws together as one node."""
     merged = sorted(set(full["label_term"]) - set(grouped["label_term"]), key=lambda c: label(package, c))
     if not merged:
-        return ""
-    return (f"{label(package, OTHER_LABELS)} groups {', '.join(label(package, c) for c in merged)}: each was "
-            f"used for fewer than {pct(share)} of the incidents in view. The table view lists every label.")
+        return FLOW_READING
+    return (f"{FLOW_READING} {label(package, OTHER_LABELS)} groups {', '.join(label(package, c) for c in merged)}: "
+            f"each was used for fewer than {pct(share)} of the incidents in view. The table view lists every label.")
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,11 @@ CUSTOM = "Custom"
 
 def breakdown() -> tuple[str, str]:
     """Which dimension the 'Where and whom' section breaks the incidents down by (`by=` in the URL)."""
-    key = st.segmented_control("Break down by", list(DIMENSIONS), format_func=lambda k: DIMENSIONS[k],
-                               default="sector", required=True, key="by", bind="query-params")
+    wanted = st.query_params.get("by", "")
+    key = st.segmented_control("Break down by", list(DIMENSIONS), default=wanted if wanted in DIMENSIONS else "sector",
+                               required=True, key="by_pick",
+                               format_func=lambda k: DIMENSIONS[k][:1].upper() + DIMENSIONS[k][1:])
+    st.query_params["by"] = key
     return key, DIMENSIONS[key]
 
 

@@ -20,9 +20,10 @@ def record_url() -> str:
     return permalink("incident").split("?")[0]
 
 
-def incidents(df: pd.DataFrame, height: int = 520) -> None:
-    """Incident rows from `present.tables`, with the record link and help on the two key columns."""
-    st.dataframe(df, hide_index=True, width="stretch", height=height, column_config={
+def incidents(df: pd.DataFrame) -> None:
+    """Incident rows from `present.tables`, with the record link and help on the two key columns;
+    as tall as the rows need, up to about fourteen of them."""
+    st.dataframe(df, hide_index=True, width="stretch", height=min(520, 38 + 35 * max(len(df), 1)), column_config={
         "Record": st.column_config.LinkColumn("Record", display_text="open", width=60),
         "Incident": st.column_config.TextColumn(width=360),
         CALLED: st.column_config.TextColumn(width=240, help="Every label the sources used for the provider "
