@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from incidentlens import links
 from incidentlens.data.schema import data_dir, load_package
 from incidentlens.query import filters as flt
 
@@ -109,9 +110,22 @@ def _print_robustness(readings: list, as_json: bool) -> int:
     return 0
 
 
+def _base_url(args) -> str | None:
+    """--base-url, $INCIDENTLENS_BASE_URL or the config file's base_url; exit 2 when unusable."""
+    try:
+        return links.base_url(args.base_url)
+    except links.SettingError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def _permalink(args, f: flt.Filters, page: str = "") -> str:
-    query = f.to_query_string()
-    return f"{args.base_url.rstrip('/')}/{page}" + (f"?{query}" if query else "")
+    """The link printed in briefs and bundles; localhost, with a note, when no address is set."""
+    base = _base_url(args) or links.LOCAL
+    url = links.permalink(base, page, f.to_params())
+    if links.is_local(url):
+        print(f"note: links point to {base} ({links.LOCAL_NOTE}). {links.HOW_TO_SET}", file=sys.stderr)
+    return url
 
 
 def _write(path: str, data: bytes) -> int:
@@ -180,6 +194,9 @@ def cmd_serve(args) -> int:
     env = dict(os.environ)
     if args.data:
         env["INCIDENTLENS_DATA"] = str(Path(args.data).resolve())
+    base = _base_url(args)
+    if base:
+        env[links.BASE_URL_ENV] = base
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
            "--server.address", args.address]
     return subprocess.call(cmd, env=env, cwd=APP.parent)
@@ -191,14 +208,15 @@ def _global_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=argparse.SUPPRESS,
                    help="data directory (default: $INCIDENTLENS_DATA or the repo's data/)")
     p.add_argument("--base-url", default=argparse.SUPPRESS,
-                   help="where the dashboard is served, for permalinks in exports and briefs "
-                        "(default: http://localhost:8501)")
+                   help="the dashboard's public address, for permalinks in briefs, bundles and the "
+                        "served dashboard (default: $INCIDENTLENS_BASE_URL, then base_url in "
+                        "incidentlens.toml, else http://localhost:8501 marked as a local copy)")
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="incidentlens", description=__doc__.splitlines()[0])
     _global_options(p)
-    p.set_defaults(data=None, base_url="http://localhost:8501")
+    p.set_defaults(data=None, base_url=None)
     sub = p.add_subparsers(dest="command", required=True)
 
     v = sub.add_parser("validate", help="check the data files; exit 1 listing every problem")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from incidentlens import links
 from incidentlens.data.database import Database
 from incidentlens.data.schema import humanise
 from incidentlens.present import charts, images, narrative
@@ -55,6 +56,14 @@ class Brief:
         return narrative.robustness_sentence(self.readings)
 
     @property
+    def local_note(self) -> str:
+        """Said on the first page when the permalink only works on the computer that made the brief."""
+        if not links.is_local(self.permalink):
+            return ""
+        return (f"Local copy: the links in this brief open only on the computer that made it. "
+                f"{links.HOW_TO_SET}")
+
+    @property
     def empty(self) -> bool:
         return self.headline.n == 0
 
@@ -91,7 +100,7 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
     robustness_png = None
     chart_note = ""
     if with_charts and h.n:
-        source = f"IncidentLens dataset v{db.version}, accessed {today.isoformat()}, {permalink}"
+        source = f"IncidentLens dataset v{db.version}, accessed {today.isoformat()}, {links.cite(permalink)}"
         figs = [charts.labelled_vs_assessed(h), charts.by_year(queries.by_year(db, f), h.filter_words)]
         try:
             pngs = [images.render(images.with_furniture(fig, source, width=1000), "png", scale=2) for fig in figs]
@@ -157,6 +166,10 @@ def to_pdf(b: Brief) -> bytes:
     _line(pdf, 5, _t(f"{b.date} · IncidentLens dataset v{b.version}", family))
     _line(pdf, 5, _t(f"Filter: {b.filter_words}", family))
     _line(pdf, 5, _t(f"View online: {b.permalink}", family))
+    if b.local_note:
+        pdf.set_font(family, "B", 10)
+        pdf.set_text_color(170, 0, 0)
+        _line(pdf, 5, _t(b.local_note, family))
     pdf.set_text_color(0)
     pdf.ln(3)
     _h2(pdf, family, "The answer")
@@ -238,7 +251,7 @@ def to_pdf(b: Brief) -> bytes:
             _line(pdf, 3.6, _t(f"{i}. {note}", family))
     pdf.ln(2)
     pdf.set_font(family, "", 8.5)
-    _line(pdf, 4.5, _t(narrative.dataset_citation(b.version, b.date)["apa"] + f" {b.permalink}", family))
+    _line(pdf, 4.5, _t(narrative.dataset_citation(b.version, b.date)["apa"] + f" {links.cite(b.permalink)}", family))
     return bytes(pdf.output())
 
 
@@ -276,7 +289,7 @@ def _h2(pdf, family: str, text: str) -> None:
 # ---- DOCX --------------------------------------------------------------------------------------
 def to_docx(b: Brief) -> bytes:
     from docx import Document
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm, Pt, RGBColor
 
     doc = Document()
     for section in doc.sections:
@@ -287,6 +300,10 @@ def to_docx(b: Brief) -> bytes:
     doc.add_paragraph(f"{b.date} · IncidentLens dataset v{b.version}")
     doc.add_paragraph(f"Filter: {b.filter_words}")
     doc.add_paragraph(f"View online: {b.permalink}")
+    if b.local_note:
+        note = doc.add_paragraph().add_run(b.local_note)
+        note.bold = True
+        note.font.color.rgb = RGBColor(170, 0, 0)
     doc.add_heading("The answer", level=2)
     doc.add_paragraph().add_run(b.answer).bold = True
     doc.add_paragraph(b.robustness + " See 'How solid is this number?' below.")
@@ -346,7 +363,7 @@ def to_docx(b: Brief) -> bytes:
         doc.add_heading("Notes (sources)", level=2)
         for note in b.notes:
             doc.add_paragraph(note, style="List Number")
-    doc.add_paragraph(narrative.dataset_citation(b.version, b.date)["apa"] + f" {b.permalink}")
+    doc.add_paragraph(narrative.dataset_citation(b.version, b.date)["apa"] + f" {links.cite(b.permalink)}")
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -13,6 +13,7 @@ import zipfile
 
 import pandas as pd
 
+from incidentlens import links
 from incidentlens.data.database import Database
 from incidentlens.present import exports, narrative
 from incidentlens.query import queries
@@ -54,7 +55,8 @@ def build(db: Database, f: Filters, permalink: str, today: dt.date | None = None
     files: dict[str, bytes] = {}
     descriptor = copy.deepcopy(db.package.raw)
     descriptor["x-filter"] = {"description": meta["filter"], "query": meta["query"], "permalink": permalink,
-                              "exported": today.isoformat(), "incidents": len(ids)}
+                              "local_copy": links.is_local(permalink), "exported": today.isoformat(),
+                              "incidents": len(ids)}
     parquet = {}
     for res in db.package.resource_names():
         keep = None if res == "policy_actions" else ids
@@ -67,11 +69,12 @@ def build(db: Database, f: Filters, permalink: str, today: dt.date | None = None
     files["datapackage.json"] = json.dumps(descriptor, indent=2, ensure_ascii=False).encode()
     files["CITATION.cff"] = citation_cff(db, today).encode()
     cite = narrative.dataset_citation(db.version, db.package.created, today)
+    local = f"\n**Note:** {links.LOCAL_NOTE}. {links.HOW_TO_SET}\n" if links.is_local(permalink) else ""
     empty = "" if ids else ("\n**This filter matches no incident**, so incidents.csv and sources.csv hold "
                             "only their header rows.\n")
     files["README.md"] = (
         f"# IncidentLens data bundle\n\nDataset version: {db.version}\n\nFilter: {meta['filter']}\n\n"
-        f"Incidents: {len(ids)}\n\nView online: {permalink}\n{empty}\n"
+        f"Incidents: {len(ids)}\n\nView online: {permalink}\n{local}{empty}\n"
         "## Files\n- `incidents.csv`, `sources.csv`: the curated rows matching the filter, cells exactly as "
         "published; `policy_actions.csv`: every government action (not filtered).\n"
         "- The same tables as Parquet (all columns as text, as in the CSVs).\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from incidentlens import links
 from incidentlens.data.schema import load_package
 from incidentlens.query.answer import Answer, Reading, span
 from incidentlens.query.queries import Headline
@@ -57,7 +58,7 @@ def takeaways(h: Headline) -> list[str]:
 
 def _source(h: Headline, permalink: str, today: dt.date | None) -> str:
     today = today or dt.date.today()
-    return f"Source: IncidentLens dataset v{h.version} (accessed {today.isoformat()}), {permalink}."
+    return f"Source: IncidentLens dataset v{h.version} (accessed {today.isoformat()}), {links.cite(permalink)}."
 
 
 def _ci(share) -> str:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import partial
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from incidentlens import links
 from incidentlens.data.database import Database, DataError, load
 from incidentlens.data.schema import data_dir, humanise
 from incidentlens.present import images
@@ -48,6 +49,7 @@ def _sidebar_counts(directory: str, version: str, f: flt.Filters, _db: Database)
 def start(page: str) -> tuple[Database, flt.Filters]:
     """Set up a page: config, navigation carrying the filters, the database and the sidebar."""
     title = next(name for path, name, _ in PAGES if path == page)
+    st.session_state["page_path"] = "" if page == "app.py" else page.removeprefix("pages/").removesuffix(".py")
     st.set_page_config(page_title=f"{title} · IncidentLens", page_icon="🔎", layout="wide")
     nav = st.sidebar.container()
     db = database()
@@ -181,21 +183,28 @@ def _write_url(f: flt.Filters) -> None:
 
 
 def permalink(page: str = "", extra: dict | None = None) -> str:
-    """An absolute link to this view (page + filters), for copying and citing."""
+    """An absolute link to this view, for copying and citing: the page, the filters and, for the
+    page being shown, its own state in the URL (section, breakdown, comparison, action, …)."""
     f: flt.Filters = st.session_state.get("applied", flt.Filters())
-    params = {**f.to_params(), **(extra or {})}
-    base = _base_url()
-    query = urlencode(params)
-    return f"{base}/{page}" + (f"?{query}" if query else "")
+    own = {k: st.query_params[k] for k in st.query_params if k not in FILTER_KEYS} \
+        if page == st.session_state.get("page_path") else {}
+    return links.permalink(_base_url(), page, {**f.to_params(), **own, **(extra or {})})
 
 
 def _base_url() -> str:
+    """The configured public address, else the address the browser used (without the page)."""
     try:
-        url = st.context.url or ""
-    except AttributeError:
-        url = ""
-    match = re.match(r"^(https?://[^/?#]+)", url)
-    return match.group(1) if match else "http://localhost:8501"
+        configured = links.base_url()
+    except links.SettingError as exc:
+        st.warning(f"The public address setting is ignored: {exc}", icon="⚠️")
+        configured = None
+    if configured:
+        return configured
+    url = (st.context.url or "").rstrip("/")
+    path = st.session_state.get("page_path", "")
+    if path and url.endswith("/" + path):
+        url = url[: -len(path) - 1]
+    return url if re.match(r"^https?://[^/?#\s]+", url) else links.LOCAL
 
 
 def header(title: str, db: Database, f: flt.Filters, page: str) -> None:
@@ -203,7 +212,10 @@ def header(title: str, db: Database, f: flt.Filters, page: str) -> None:
     st.title(title)
     st.markdown(f"**Showing:** {plain(f.describe(db.package))} · dataset v{plain(db.version)}")
     with st.expander("Copy link to this view"):
-        st.code(permalink(page), language=None)
+        link = permalink(page)
+        st.code(link, language=None)
+        if links.is_local(link):
+            st.caption(f"This is a {links.LOCAL_NOTE}. {links.HOW_TO_SET}")
 
 
 DEFINITIONS = ("MSP: managed service provider, an ongoing contract to manage a customer's IT with "
@@ -213,7 +225,8 @@ DEFINITIONS = ("MSP: managed service provider, an ongoing contract to manage a c
 
 def source_line(page: str) -> str:
     db = database()
-    return f"IncidentLens dataset v{db.version}, accessed {dt.date.today().isoformat()}, {permalink(page)}"
+    return (f"IncidentLens dataset v{db.version}, accessed {dt.date.today().isoformat()}, "
+            f"{links.cite(permalink(page))}")
 
 
 def _image(fig: go.Figure, line: str, fmt: str) -> bytes:
