@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from incidentlens.data.schema import Package, data_dir, load_package
 from incidentlens.data.validate import Problem, validate
@@ -40,6 +41,14 @@ class Database:
         cur = self.con.cursor()
         try:
             return cur.execute(sql, list(params)).df()
+        finally:
+            cur.close()
+
+    def arrow(self, sql: str, params: list | tuple = ()) -> pa.Table:
+        """Run one statement with bound parameters; the rows as an Arrow table, without pandas."""
+        cur = self.con.cursor()
+        try:
+            return cur.sql(sql, params=list(params)).to_arrow_table()
         finally:
             cur.close()
 
