@@ -306,3 +306,43 @@ def test_unknown_format_is_refused(db):
 def test_file_names(db):
     assert exports.filename(db, "csv") == f"incidentlens-{db.version}-incidents.csv"
     assert exports.filename(db, "bundle", stem="all") == f"incidentlens-{db.version}-all.zip"
+
+
+# ---- CSV and Parquet are built in DuckDB: the same files as the pandas path -----------------------
+
+
+def pandas_csv(db, f: Filters) -> bytes:
+    """The CSV as it was built before, from the pandas frame."""
+    meta = exports.metadata(db, f)
+    out = exports.spreadsheet_safe(exports.flat(exports.table(db, f))).assign(
+        dataset_version=meta["dataset_version"], filter_description=exports.neutralise(meta["filter"]))
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+SAME_FILTERS = [Filters(), Filters(country=("US",), years=(2019, 2019)), Filters(sector=("dental",)), EMPTY]
+
+
+@pytest.mark.parametrize("f", SAME_FILTERS, ids=lambda f: f.to_query_string() or "all")
+def test_csv_is_byte_identical_to_the_pandas_path(db, payload_db, f):
+    assert exports.to_bytes(db, f, "csv") == pandas_csv(db, f)
+    assert exports.to_bytes(payload_db, f, "csv") == pandas_csv(payload_db, f)
+
+
+@pytest.mark.parametrize("f", SAME_FILTERS[:3], ids=lambda f: f.to_query_string() or "all")
+def test_parquet_is_the_same_table_as_the_pandas_path(payload_db, f):
+    meta = exports.metadata(payload_db, f)
+    new = pq.read_table(io.BytesIO(exports.to_bytes(payload_db, f, "parquet")))
+    old = pq.read_table(io.BytesIO(exports.parquet_bytes(exports.table(payload_db, f), meta)))
+    assert new.equals(old, check_metadata=True)  # values, types, and pandas' and our metadata
+
+
+def test_empty_parquet_keeps_the_column_types(db):
+    empty = pq.read_table(io.BytesIO(exports.to_bytes(db, EMPTY, "parquet"))).schema
+    full = pq.read_table(io.BytesIO(exports.to_bytes(db, Filters(), "parquet"))).schema
+    assert [(f.name, f.type) for f in empty] == [(f.name, f.type) for f in full]
+
+
+def test_csv_quotes_a_lone_carriage_return():
+    line = ",".join(exports.csv_cell(v) for v in ("a\rb", 'say "hi"', "x,y", "plain"))
+    assert line == '"a\rb","say ""hi""","x,y",plain'
+    assert next(csv.reader(io.StringIO(line, newline=""))) == ["a\rb", 'say "hi"', "x,y", "plain"]

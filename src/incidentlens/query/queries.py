@@ -31,10 +31,13 @@ def _filtered(f: Filters) -> tuple[str, list]:
     return f"SELECT * FROM incidents WHERE {where}", params
 
 
+NEWEST_FIRST = "attack_date DESC, incident_id"  # the order of every incident list and export
+
+
 def incidents(db: Database, f: Filters, columns: list[str] | None = None) -> pd.DataFrame:
     """The incidents matching a filter, newest first."""
     sql, params = _filtered(f)
-    df = db.query(f"{sql} ORDER BY attack_date DESC, incident_id", params)
+    df = db.query(f"{sql} ORDER BY {NEWEST_FIRST}", params)
     return df[columns] if columns else df
 
 
