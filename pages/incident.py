@@ -36,7 +36,7 @@ st.caption(format.undated_note(len(src) - len(timeline), len(src)))
 if not timeline.empty:
     st.dataframe(timeline, hide_index=True, width="stretch")
 
-st.subheader("All fields")
-st.table(tables.record_fields(record, pkg), hide_index=True)
+with st.expander(f"All {len(pkg.fields('incidents'))} fields of this record, with what each records"):
+    st.table(tables.record_fields(record, pkg), hide_index=True)
 show.correction(db, record)
 st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")

@@ -219,7 +219,7 @@ def destination(setting: str, subject: str, body: str) -> Destination:
     if parts.scheme in ("http", "https") and parts.hostname:
         if parts.hostname == "github.com" and parts.path.rstrip("/").endswith("/issues"):
             new = f"{target.rstrip('/')}/new?" + urlencode({"title": subject, "body": body})
-            return Destination("Open a new issue (the text is filled in) and submit it.", new)
+            return Destination(f"A new issue at {target}: the button fills in the text; check it and submit.", new)
         return Destination(f"Open a new issue at {target} and paste the text.", target)
     return Destination("Open a new issue in the IncidentLens repository's issue tracker and paste the text "
                        "(CONTRIBUTING.md, 'Correct an incident', says how corrections are checked).", "")

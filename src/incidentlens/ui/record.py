@@ -68,7 +68,7 @@ def correction(db: Database, record: dict) -> None:
     """A correction text ready to send, with where to send it."""
     with st.expander("Suggest a correction"):
         fields = {fl.name: fl for fl in db.package.fields("incidents")}
-        name = st.selectbox("What is wrong", list(fields), key="corr_field",
+        name = st.selectbox("What is wrong", list(fields), key="corr_field", index=list(fields).index("provider_type"),
                             format_func=lambda n: format.field_name(fields[n]))
         proposed = st.text_input("What it should say", key="corr_value", max_chars=500)
         evidence = st.text_input("Public source for the change (a web address)", key="corr_source", max_chars=500)
