@@ -295,3 +295,17 @@ def test_every_real_incident_record_renders(monkeypatch):
         ids = [r["incident_id"] for r in csv.DictReader(fh)]
     failed = [i for i in ids if open_page("pages/incident.py", {"id": i}).exception]
     assert failed == []
+
+
+@pytest.mark.parametrize("path, unknown", [("/", False), ("/no-such-page", True), ("/no/such/page", True)])
+def test_an_unknown_page_path_says_so_on_the_overview(real, monkeypatch, path, unknown):
+    from streamlit.runtime.context import ContextProxy
+
+    monkeypatch.setattr(ContextProxy, "url", property(lambda self: "http://127.0.0.1:8501" + path))
+    at = open_page("app.py")
+    notes = [w.value for w in at.warning if "There is no page" in w.value]
+    assert bool(notes) == unknown
+    if unknown:
+        assert path in notes[0].replace("\\", "")
+    links = [c.value for c in at.code if "http" in c.value]
+    assert links and all("no-such" not in link and "/no/" not in link for link in links)

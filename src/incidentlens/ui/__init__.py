@@ -51,6 +51,10 @@ def start(page: str) -> tuple[Database, flt.Filters]:
     title = next(name for path, name, _ in PAGES if path == page)
     st.session_state["page_path"] = "" if page == "app.py" else page.removeprefix("pages/").removesuffix(".py")
     st.set_page_config(page_title=f"{title} · IncidentLens", page_icon="🔎", layout="wide")
+    if page == "app.py" and _asked_path():
+        # Streamlit runs the Overview for a path no page has: say so, so it does not pass for that page.
+        st.warning(f"There is no page at /{plain(_asked_path())}, so this is the Overview. The pages are "
+                   "listed on the left.", icon="🧭")
     nav = st.sidebar.container()
     db = database()
     f = sidebar_filters(db)
@@ -201,10 +205,18 @@ def _base_url() -> str:
     if configured:
         return configured
     url = (st.context.url or "").rstrip("/")
-    path = st.session_state.get("page_path", "")
+    path = _asked_path()
     if path and url.endswith("/" + path):
         url = url[: -len(path) - 1]
     return url if re.match(r"^https?://[^/?#\s]+", url) else links.LOCAL
+
+
+def _asked_path() -> str:
+    """The path the browser asked for, below the server's base path: '' for the Overview,
+    'attribution' for a page, or a path no page has."""
+    path = urlsplit(st.context.url or "").path.strip("/")
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return path.removeprefix(base).strip("/") if base and (path + "/").startswith(base + "/") else path
 
 
 def header(title: str, db: Database, f: flt.Filters, page: str) -> None:
