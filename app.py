@@ -48,9 +48,8 @@ for sentence in narrative.takeaways(h):
 with st.expander("Cite these numbers (copy a sentence)", expanded=False):
     st.code(narrative.cite_answer(ans, h, link), language=None, wrap_lines=True)
     st.code(narrative.cite_labelled(h, link), language=None, wrap_lines=True)
-    for t in h.labelled_by_type:
-        if t.share.k or t.code in ("msp", "break_fix", "unknown"):
-            st.code(narrative.cite_type(h, t.code, link), language=None, wrap_lines=True)
+    for t in h.labelled_by_type:  # zero counts too: "none was a break/fix shop" answers a question
+        st.code(narrative.cite_type(h, t.code, link), language=None, wrap_lines=True)
     st.caption("Cite the dataset itself from the Methodology page (APA and BibTeX).")
 
 st.caption(

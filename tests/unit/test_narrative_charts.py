@@ -146,7 +146,8 @@ def test_labelled_vs_assessed(db):
     assert sum(t.share.k for t in h.labelled_by_type) == h.labelled.k
     assert f"n = {h.labelled.k} labelled-MSP incidents" in subtitle(fig)
     assert ("Small sample" in subtitle(fig)) == (0 < h.labelled.k < 10)
-    assert charts.alt_text(fig).startswith(title(fig) + ".")
+    assert charts.alt_text(fig).startswith(f"Of {h.labelled.k} incidents publicly labelled MSP attacks, {msp.k} "
+                                           f"({pct(msp.share)}, 95% CI ")
 
 
 def test_labelled_vs_assessed_without_labelled_incidents(db):

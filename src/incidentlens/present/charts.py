@@ -3,20 +3,23 @@ n and the filter, "unknown" is always drawn, colours are colour-blind safe (Okab
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from incidentlens.data.schema import humanise, load_package
+from incidentlens.present import narrative
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
+from incidentlens.query.stats import SMALL_SAMPLE
 
 # Colours (Okabe–Ito, grey for "unknown") and labels come from data/datapackage.json.
 FONT = "Liberation Sans, Arial, sans-serif"
 
 
-def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.Figure:
-    """House style: finding as title, n and filter as subtitle, light grid, legend at the right.
+def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420, *, summary: str) -> go.Figure:
+    """House style: finding as title, n and filter as subtitle, light grid, legend at the right;
+    `summary` (one or two sentences on the finding, shown under the chart) is kept in the layout's
+    `meta` for alt_text.
 
     Margins and automatic margins are explicit because the active plotly template may turn them
     off (Streamlit's does); images set their own template and margins (images.with_furniture)."""
@@ -27,6 +30,7 @@ def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420) -> go.F
         margin={"l": 10, "r": 10, "t": 90, "b": 40},
         plot_bgcolor="white",
         legend={"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"},
+        meta={"summary": summary},
     )
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
     fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
@@ -49,6 +53,29 @@ def _count_ticks(top: float) -> dict:
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.0f}%"
+
+
+def _phrase(code: str) -> str:
+    """The provider type as it reads in a sentence ('an IT outsourcer'), from the data package."""
+    return load_package().phrase(code)
+
+
+def _are(k: int) -> str:
+    return "is" if k == 1 else "are"
+
+
+def _incidents(k: int) -> str:
+    return f"{k} incident" if k == 1 else f"{k} incidents"
+
+
+def _assessed_as(code: str) -> str:
+    return "of unknown type" if code == "unknown" else f"assessed as {_phrase(code)}"
+
+
+def _top(totals: pd.Series) -> tuple[str, int]:
+    """The largest value of a count series (the first of equals) and its count."""
+    key = totals.sort_values(ascending=False, kind="stable").index[0]
+    return key, int(totals[key])
 
 
 def labelled_vs_assessed(h: Headline) -> go.Figure:
@@ -74,7 +101,26 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     fig.update_yaxes(autorange="reversed", title="Provider assessed as")
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of incidents labelled MSP (95% CI)")
     small = " Small sample: read with care." if 0 < n < 10 else ""
-    return finish(fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460)
+    return finish(fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460,
+                  summary=_labelled_summary(h))
+
+
+def _labelled_summary(h: Headline) -> str:
+    n = h.labelled.k
+    if not h.n:
+        return "No incident is in view."
+    if not n:
+        return f"None of the {h.n} incidents in view was labelled an MSP attack, so there is nothing to break down."
+    msp = h.labelled_share("msp")
+    first = (f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}, 95% CI "
+             f"{_pct(msp.low)}–{_pct(msp.high)}) involved a provider assessed as an MSP.")
+    others = sorted((t for t in h.labelled_by_type if t.code not in ("msp", "unknown") and t.share.k),
+                    key=lambda t: -t.share.k)[:2]
+    unknown = h.labelled_share("unknown").k
+    if not others:
+        return first + (f" The rest ({unknown}) {_are(unknown)} of unknown type." if unknown else "")
+    most = " or ".join(f"{_phrase(t.code)} ({t.share.k})" for t in others)
+    return first + f" The others were most often {most}; {unknown} {_are(unknown)} of unknown type."
 
 
 def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
@@ -97,7 +143,26 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
     title = (f"The MSP label went to {not_msp} incidents whose provider was not assessed as an MSP"
              if len(msp) else "How sources labelled providers, and what the providers were")
     return finish(fig, title, f"Links count incidents (a repost counts once, for its original); "
-                  f"n = {n} incidents; {filter_words}.", 560)
+                  f"n = {n} incidents; {filter_words}.", 560, summary=_sankey_summary(flows))
+
+
+def _sankey_summary(flows: pd.DataFrame) -> str:
+    if flows.empty:
+        return "No source about the incidents in view characterised the provider."
+    msp = flows[flows["label_term"] == "msp"]
+    called = int(msp["n"].sum())
+    other = msp[msp["provider_type"] != "msp"].groupby("provider_type")["n"].sum()
+    if not called:
+        first = "No source in view called the provider an MSP."
+    elif other.empty:
+        first = f"Sources called the provider an MSP in {_incidents(called)}, and every one was assessed as an MSP."
+    else:
+        code, k = _top(other)
+        first = (f"Sources called the provider an MSP in {_incidents(called)}; in {int(other.sum())} of them it "
+                 f"was not assessed as an MSP, and most often it was {_phrase(code)} ({k}).")
+    widest = flows.sort_values("n", ascending=False, kind="stable").iloc[0]
+    return first + (f" The widest flow runs from the label '{humanise(widest['label_term'])}' to a provider "
+                    f"{_assessed_as(widest['provider_type'])} ({_incidents(int(widest['n']))}).")
 
 
 def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
@@ -123,7 +188,22 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of sources using the label 'MSP' (95% CI)")
     fig.update_yaxes(title="Who said it", autorange="reversed")
     return finish(fig, title, f"n = {int(df['n'].sum())} counted label rows (reposts once, for their original); "
-                  f"{filter_words}.", 480)
+                  f"{filter_words}.", 480, summary=_who_summary(other))
+
+
+def _who_summary(other: pd.DataFrame) -> str:
+    """`other`: the rows about providers not assessed as managed IT."""
+    k, n = int(other["k"].sum()), int(other["n"].sum())
+    if not n:
+        return "No counted source in view is about a provider outside managed IT."
+    first = f"{k} of {n} sources about providers not assessed as managed IT ({_pct(k / n)}) still called them MSPs."
+    steady = other[other["n"] >= SMALL_SAMPLE]
+    pool = steady if len(steady) else other[other["n"] > 0]
+    top = pool.sort_values("share", ascending=False, kind="stable").iloc[0]
+    if not top["k"]:
+        return first
+    return first + (f" {humanise(top['speaker_type'])} sources did so most often ({int(top['k'])} of "
+                    f"{int(top['n'])}, {_pct(top['share'])}).")
 
 
 def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
@@ -139,7 +219,17 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     _year_axis(fig, df["year"])
     fig.update_yaxes(title="Incidents", **_count_ticks(totals.max() if len(totals) else 0))
     return finish(fig, f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
-                   f"n = {int(totals.sum())}; {filter_words}.")
+                   f"n = {int(totals.sum())}; {filter_words}.", summary=_by_year_summary(df, totals))
+
+
+def _by_year_summary(df: pd.DataFrame, totals: pd.Series) -> str:
+    if totals.empty:
+        return "No incident is in view."
+    n = int(totals.sum())
+    year, k = _top(totals)
+    code, kt = _top(df.groupby("provider_type")["n"].sum())
+    return (f"{_incidents(n)} from {int(totals.index.min())} to {int(totals.index.max())}, the most in {int(year)} "
+            f"({k}). Across the years the provider was most often {_assessed_as(code)} ({kt} of {n}).")
 
 
 def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
@@ -155,7 +245,22 @@ def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     _year_axis(fig, df["year"])
     k, n = int(df["k"].sum()), int(df["n"].sum())
     return finish(fig, f"{k} of {n} incidents were labelled MSP by at least one source",
-                   f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.")
+                   f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.",
+                   summary=_share_by_year_summary(df))
+
+
+def _share_by_year_summary(df: pd.DataFrame) -> str:
+    k, n = int(df["k"].sum()), int(df["n"].sum())
+    if not n:
+        return "No incident is in view."
+    first = f"{k} of {n} incidents ({_pct(k / n)}) were labelled MSP by at least one source."
+    steady = df[df["n"] >= SMALL_SAMPLE]
+    if len(steady) < 2:
+        return first + f" No two years have {SMALL_SAMPLE} or more incidents, so the yearly shares are not compared."
+    low = steady.sort_values("share", kind="stable").iloc[0]
+    high = steady.sort_values("share", ascending=False, kind="stable").iloc[0]
+    return first + (f" In years with {SMALL_SAMPLE} or more incidents the share ran from {_pct(low['share'])} "
+                    f"({int(low['year'])}) to {_pct(high['share'])} ({int(high['year'])}).")
 
 
 def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) -> go.Figure:
@@ -173,10 +278,21 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
                      title=what[0].upper() + what[1:])
     fig.update_xaxes(title="Incidents (an incident can count under several values)",
                      **_count_ticks(totals.iloc[0] if len(totals) else 0))
-    lead = f"{_label(totals.index[0], what)} leads with {int(totals.iloc[0])} incidents" if len(totals) else "No data"
+    lead = f"{_label(totals.index[0], what)} leads with {_incidents(int(totals.iloc[0]))}" if len(totals) else "No data"
     shown = f" (top {top} of {len(totals)})" if len(totals) > top else ""
     return finish(fig, f"By {what}: {lead}", f"Stacked by provider family{shown}; {filter_words}.",
-                   max(360, 28 * min(top, len(totals)) + 160))
+                   max(360, 28 * min(top, len(totals)) + 160), summary=_dimension_summary(totals, what))
+
+
+def _dimension_summary(totals: pd.Series, what: str) -> str:
+    if totals.empty:
+        return f"No {what} is recorded for the incidents in view."
+    (lead, k), *rest = [(_label(v, what), int(n)) for v, n in totals.iloc[:3].items()]
+    after = ", followed by " + " and ".join(f"{v} ({n})" for v, n in rest) if rest else ""
+    count = len(totals)
+    plural = what if count == 1 else "countries" if what == "country" else f"{what}s"
+    return (f"{lead} leads with {_incidents(k)}{after}. {count} {plural} {'is' if count == 1 else 'are'} in view; "
+            "an incident can count under several.")
 
 
 def _label(value: str, what: str) -> str:
@@ -196,32 +312,10 @@ def _in_order(present: pd.Series, vocabulary: dict[str, str]) -> list[str]:
     return [c for c in vocabulary if c in seen] + sorted(c for c in seen if c not in vocabulary)
 
 
-def _value(v) -> str:
-    if isinstance(v, (pd.Timestamp, np.datetime64)) or hasattr(v, "strftime"):
-        return pd.Timestamp(v).strftime("%Y-%m-%d")
-    if isinstance(v, float):
-        return f"{v:.0%}" if 0 <= v <= 1 else f"{v:g}"
-    return str(v)
-
-
-def alt_text(fig: go.Figure, limit: int = 700) -> str:
-    """A plain description of a figure from its own data, for screen readers and the table view."""
-    parts = [(fig.layout.title.text or "") + "."]
-    for trace in fig.data:
-        if trace.type == "bar":
-            xs = [] if trace.x is None else list(trace.x)
-            ys = [] if trace.y is None else list(trace.y)
-            if trace.orientation == "h":
-                pairs = [f"{_value(y)}: {_value(x)}" for x, y in zip(xs, ys)]
-            else:
-                pairs = [f"{_value(x)}: {_value(y)}" for x, y in zip(xs, ys)]
-            if pairs:
-                more = f" and {len(pairs) - 8} more" if len(pairs) > 8 else ""
-                parts.append(f"{trace.name or 'Values'}: " + "; ".join(pairs[:8]) + more + ".")
-        elif trace.type == "sankey":
-            parts.append(f"Sankey diagram with {len(trace.link.value)} links between labels and provider types.")
-    text = " ".join(parts)
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+def alt_text(fig: go.Figure) -> str:
+    """The finding of a chart in one or two sentences (set by `finish`), for the text under the
+    chart and screen readers; every value is in the chart's table view."""
+    return fig.layout.meta["summary"]
 
 
 def marker_lanes(dates: list, min_gap_days: int = 120) -> list[int]:
@@ -261,7 +355,28 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
     fig.update_xaxes(title="Quarter of attack (markers: date of action)")
     n = int(quarters["n"].sum())
     title = f"{n} incidents by quarter, with {len(actions)} government actions on MSPs and IT providers"
-    return finish(fig, title, f"n = {n}; {filter_words}. Numbers on markers match the table below.", 480)
+    return finish(fig, title, f"n = {n}; {filter_words}. Numbers on markers match the table below.", 480,
+                  summary=_policy_summary(quarters, actions))
+
+
+def _quarter(day) -> str:
+    ts = pd.Timestamp(day)
+    return f"{ts.year} Q{ts.quarter}"
+
+
+def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame) -> str:
+    totals = quarters.groupby("quarter")["n"].sum()
+    if totals.empty:
+        first = "No incident is in view."
+    else:
+        peak, k = _top(totals)
+        first = (f"{_incidents(int(totals.sum()))} from {_quarter(totals.index.min())} to "
+                 f"{_quarter(totals.index.max())}, the most in {_quarter(peak)} ({k}).")
+    if actions.empty:
+        return first + " No government action matches the jurisdiction and kind chosen."
+    years = pd.to_datetime(actions["date"]).dt.year
+    return first + (f" {len(actions)} government actions are marked, from {years.min()} to {years.max()}; "
+                    "the counts around them describe, they do not show an effect.")
 
 
 def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure:
@@ -283,4 +398,4 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
     fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title="Share of incidents labelled MSP (95% CI)")
     fig.update_yaxes(autorange="reversed", title=None)
     return finish(fig, title, f"Each row recomputes the shares under one reading; {filter_words}.",
-                  120 + 46 * len(items))
+                  120 + 46 * len(items), summary=narrative.robustness_sentence(items))

@@ -1,0 +1,62 @@
+"""The Overview as a testimony writer uses it: a cite sentence for every provider type (zero counts
+included) with the proper type names and the public address when one is set, and the chart's
+finding in words under it."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from incidentlens import links
+from incidentlens.data.database import load
+from incidentlens.present import charts, narrative
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
+from paths import REAL, ROOT
+
+PUBLIC = "https://lens.example.org"
+
+
+@pytest.fixture
+def overview(monkeypatch, tmp_path):
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
+    monkeypatch.setenv(links.CONFIG_ENV, str(tmp_path / "absent.toml"))
+
+    def run(base_url: str | None, params: dict[str, str]) -> AppTest:
+        if base_url:
+            monkeypatch.setenv(links.BASE_URL_ENV, base_url)
+        else:
+            monkeypatch.delenv(links.BASE_URL_ENV, raising=False)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        for key, value in params.items():
+            at.query_params[key] = value
+        return at.run()
+
+    return run
+
+
+def test_a_cite_sentence_for_every_type_with_the_public_address(overview):
+    at = overview(PUBLIC, {"sector": "dental"})
+    assert not at.exception
+    db = load(REAL)
+    h = queries.headline(db, Filters(sector=("dental",)))
+    codes = [c.value for c in at.code]
+    for t in h.labelled_by_type:
+        expected = narrative.cite_type(h, t.code, f"{PUBLIC}/?sector=dental")
+        assert expected in codes, t.code
+    assert any(t.share.k == 0 for t in h.labelled_by_type)  # so zero counts are shown, not skipped
+    assert not any("localhost" in c or "local copy" in c for c in codes)
+
+
+def test_without_an_address_the_sentences_say_local_copy(overview):
+    at = overview(None, {})
+    cites = [c.value for c in at.code if c.value.startswith("Of ")]
+    assert cites and all(f"http://localhost:8501/ ({links.LOCAL_NOTE})." in c for c in cites)
+    assert any(links.HOW_TO_SET in c.value for c in at.caption)
+
+
+def test_the_key_chart_has_its_finding_in_words_under_it(overview):
+    at = overview(PUBLIC, {})
+    h = queries.headline(load(REAL), Filters())
+    summary = charts.alt_text(charts.labelled_vs_assessed(h))
+    assert any(summary in c.value.replace("\\", "") for c in at.caption)

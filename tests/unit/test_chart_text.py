@@ -1,0 +1,127 @@
+"""The text under each chart: the finding in one or two sentences a witness can read aloud, with
+the data package's type names, zero counts kept and no number cut short (the full values are in
+the chart's table view)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from incidentlens.data.schema import load_package
+from incidentlens.present import charts, narrative
+from incidentlens.query import answer, policy, queries
+from incidentlens.query.filters import Filters
+
+FILTERS = {"all": Filters(), "dental": Filters(sector=("dental",)), "2019-2020": Filters(years=(2019, 2020)),
+           "empty": Filters(q="no incident has this text")}
+CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # a vocabulary code such as it_outsourcer
+
+
+def every_chart(db, f: Filters) -> dict[str, object]:
+    h, words = queries.headline(db, f), f.describe(db.package)
+    readings = answer.of(db, f)[1]
+    return {
+        "labelled_vs_assessed": charts.labelled_vs_assessed(h),
+        "sankey": charts.sankey(queries.label_flows(db, f, 0.1), h.n, words),
+        "who_labels": charts.who_labels(queries.who_labels(db, f), words),
+        "by_year": charts.by_year(queries.by_year(db, f), words),
+        "labelled_share_by_year": charts.labelled_share_by_year(queries.labelled_share_by_year(db, f), words),
+        "by_sector": charts.by_dimension(queries.by_dimension(db, f, "sector"), "sector", words),
+        "by_state": charts.by_dimension(queries.by_dimension(db, f, "state"), "US state", words),
+        "policy_timeline": charts.policy_timeline(policy.quarterly(db, f), policy.actions(db), words),
+        "robustness": charts.robustness(readings, narrative.robustness_title(readings), words),
+    }
+
+
+def sentences(text: str) -> int:
+    return len(re.findall(r"[.!?](?=\s|$)", text))
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_each_chart_states_its_finding_in_one_or_two_sentences(real_db, name):
+    for chart, fig in every_chart(real_db, FILTERS[name]).items():
+        text = charts.alt_text(fig)
+        assert 1 <= sentences(text) <= 2, (chart, text)
+        assert text.endswith(".") and "…" not in text and len(text) <= 400, (chart, text)
+        assert not CODE.search(text), (chart, text)  # labels and phrases, never codes
+        assert text != fig.layout.title.text
+
+
+def test_labelled_summary_uses_type_phrases_and_keeps_zero_counts(real_db):
+    pkg = load_package()
+    for f in (Filters(), Filters(ptype=("msp", "software_vendor", "it_outsourcer"))):
+        h = queries.headline(real_db, f)
+        text = charts.alt_text(charts.labelled_vs_assessed(h))
+        msp, unknown = h.labelled_share("msp"), h.labelled_share("unknown")
+        assert text.startswith(f"Of {h.labelled.k} incidents publicly labelled MSP attacks, {msp.k} "
+                               f"({msp.share * 100:.0f}%, 95% CI ")
+        others = sorted((t for t in h.labelled_by_type if t.code not in ("msp", "unknown") and t.share.k),
+                        key=lambda t: -t.share.k)[:2]
+        assert f"most often {pkg.phrase(others[0].code)} ({others[0].share.k})" in text
+        verb = "is" if unknown.k == 1 else "are"
+        assert text.endswith(f"; {unknown.k} {verb} of unknown type.")  # 0 is said, not dropped
+    assert unknown.k == 0  # the second filter keeps the zero
+
+
+def test_labelled_summary_without_labelled_incidents(real_db):
+    h = queries.headline(real_db, Filters(label=("not_msp",)))
+    assert charts.alt_text(charts.labelled_vs_assessed(h)) == (
+        f"None of the {h.n} incidents in view was labelled an MSP attack, so there is nothing to break down.")
+    empty = queries.headline(real_db, FILTERS["empty"])
+    assert charts.alt_text(charts.labelled_vs_assessed(empty)) == "No incident is in view."
+
+
+def test_dimension_summary_names_the_leaders_with_whole_counts(real_db):
+    df = queries.by_dimension(real_db, Filters(), "sector")
+    totals = df.groupby("value")["n"].sum().sort_values(ascending=False, kind="stable")
+    text = charts.alt_text(charts.by_dimension(df, "sector", "all incidents"))
+    pkg = load_package()
+    lead, second, third = ((pkg.label(v), int(k)) for v, k in totals.iloc[:3].items())
+    assert text == (f"{lead[0]} leads with {lead[1]} incidents, followed by {second[0]} ({second[1]}) and "
+                    f"{third[0]} ({third[1]}). {len(totals)} sectors are in view; an incident can count "
+                    "under several.")
+
+
+def test_by_year_summary(real_db):
+    df = queries.by_year(real_db, Filters())
+    totals = df.groupby("year")["n"].sum()
+    types = df.groupby("provider_type")["n"].sum()
+    text = charts.alt_text(charts.by_year(df, "all incidents"))
+    peak = int(totals.idxmax())
+    assert text.startswith(f"{int(totals.sum())} incidents from {int(totals.index.min())} to "
+                           f"{int(totals.index.max())}, the most in {peak} ({int(totals[peak])}).")
+    top = types.idxmax()
+    assert text.endswith(f"most often assessed as {load_package().phrase(top)} ({int(types[top])} of "
+                         f"{int(totals.sum())}).")
+
+
+def test_share_by_year_compares_only_years_with_enough_incidents(real_db):
+    df = queries.labelled_share_by_year(real_db, Filters())
+    text = charts.alt_text(charts.labelled_share_by_year(df, "all incidents"))
+    steady = df[df["n"] >= 10]
+    low, high = steady.loc[steady["share"].idxmin()], steady.loc[steady["share"].idxmax()]
+    assert text.endswith(f"the share ran from {low['share'] * 100:.0f}% ({int(low['year'])}) to "
+                         f"{high['share'] * 100:.0f}% ({int(high['year'])}).")
+    few = pd.DataFrame({"year": [2019, 2020], "k": [1, 2], "n": [3, 4], "share": [1 / 3, 0.5],
+                        "low": [0.1, 0.2], "high": [0.8, 0.9]})
+    assert "not compared" in charts.alt_text(charts.labelled_share_by_year(few, "x"))
+
+
+def test_sankey_summary_counts_the_msp_label_going_elsewhere(real_db):
+    flows = queries.label_flows(real_db, Filters(), 0.1)
+    msp = flows[flows["label_term"] == "msp"]
+    elsewhere = msp[msp["provider_type"] != "msp"]
+    text = charts.alt_text(charts.sankey(flows, 0, "all incidents"))
+    assert text.startswith(f"Sources called the provider an MSP in {int(msp['n'].sum())} incidents; in "
+                           f"{int(elsewhere['n'].sum())} of them it was not assessed as an MSP")
+
+
+def test_who_labels_summary(real_db):
+    df = queries.who_labels(real_db, Filters())
+    other = df[df["provider_group"] == "not_managed_it"]
+    k, n = int(other["k"].sum()), int(other["n"].sum())
+    text = charts.alt_text(charts.who_labels(df, "all incidents"))
+    assert text.startswith(f"{k} of {n} sources about providers not assessed as managed IT "
+                           f"({k / n * 100:.0f}%) still called them MSPs.")
