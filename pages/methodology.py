@@ -7,6 +7,7 @@ import streamlit as st
 
 from incidentlens import ui
 from incidentlens.present import format, narrative, tables
+from incidentlens.query import agreement
 from incidentlens.ui import tables as show
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +19,10 @@ st.caption(f"{pkg.title} · dataset v{db.version}, released {pkg.created} · lic
 method, dictionary, vocab, changes, cite = st.tabs(
     ["Method", "Data dictionary", "Vocabularies", "Changelog", "How to cite"], key="section", bind="query-params")
 with method:
+    with st.container(border=True):
+        st.markdown(f"**Coding agreement.** {ui.plain(agreement.agreement(db).sentence())}")
+        with st.expander("The disagreements and how each was resolved"):
+            st.dataframe(tables.disagreements(agreement.disagreements(db), pkg), hide_index=True, width="stretch")
     path = ROOT / "docs" / "methodology.md"
     st.markdown(path.read_text(encoding="utf-8") if path.exists() else "Methodology text not found.")
 with dictionary:

@@ -38,3 +38,17 @@ def test_cli_brief_and_overview_say_the_same(db, fixture_dir, capsys, monkeypatc
     assert not at.exception
     shown = " ".join(str(m.value) for m in at.markdown).replace("\\", "")  # ui.plain escapes Markdown
     assert sentence in shown and narrative.robustness_sentence(items) in shown
+
+
+def test_methodology_publishes_the_agreement(db, fixture_dir, monkeypatch):
+    from incidentlens.query import agreement
+
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(fixture_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/methodology.py").run()
+    assert not at.exception
+    shown = " ".join(str(m.value) for m in at.markdown).replace("\\", "")
+    assert agreement.agreement(db).sentence() in shown
+    table = at.dataframe[0].value
+    assert list(table["Incident"]) == ["2019-11-fx-nursing-msp", "2023-03-fx-outsourcer"]
+    assert list(table["Second coder"]) == ["MSP", "MSP"]

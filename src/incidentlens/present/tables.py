@@ -163,3 +163,15 @@ def vocabulary(package: Package, resource: str, name: str) -> pd.DataFrame:
         out.insert(2, "Family", [label(package, package.type_family.get(c, "unknown")) for c in vocab])
     return out
 
+
+
+def disagreements(df: pd.DataFrame, package: Package) -> pd.DataFrame:
+    """The coders' disagreements in plain words: types by their labels, the resolving rule named."""
+    rules = package.vocabulary("incidents", "type_rule")
+    return pd.DataFrame({
+        "Incident": df["incident_id"],
+        "Published type": [package.label(c) for c in df["published"]],
+        "Second coder": [package.label(c) for c in df["second_coder"]],
+        "Resolved by": [package.label(r) if r in rules else f"Rule {r}" for r in df["rule"]],
+        "How": df["resolution"],
+    })

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 from statsmodels.stats.inter_rater import cohens_kappa
 
 from incidentlens.data.database import Database
@@ -66,3 +67,12 @@ def agreement(db: Database) -> Agreement:
     resolved = {str(r): int(n) for r, n in differ["resolution_rule"].value_counts().sort_index().items()}
     value, low, high = k or (None, None, None)
     return Agreement(len(df), int((df["coder1_type"] == df["coder2_type"]).sum()), value, low, high, resolved)
+
+
+def disagreements(db: Database) -> pd.DataFrame:
+    """Every incident the two coders typed differently, with the rule that resolved it."""
+    if "coding_agreement" not in set(db.query("SELECT table_name FROM duckdb_tables()")["table_name"]):
+        return pd.DataFrame(columns=["incident_id", "published", "second_coder", "rule", "resolution"])
+    return db.query("SELECT incident_id, coder1_type AS published, coder2_type AS second_coder, "
+                    "resolution_rule AS rule, resolution FROM coding_agreement WHERE agree = 'no' "
+                    "ORDER BY incident_id")
