@@ -6,7 +6,9 @@ refuses concurrent calls from several threads (Streamlit serves each session on 
 
 from __future__ import annotations
 
+import mmap
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from incidentlens.data.schema import Package, data_dir, load_package
+from incidentlens.data.schema import Package, data_dir, load_package, resource_path
 from incidentlens.data.validate import Problem, validate
 
 
@@ -69,39 +71,47 @@ def _list(col: str) -> str:
     return f"CASE WHEN {col} IS NULL OR {col} = '' THEN []::VARCHAR[] ELSE string_split({col}, ';') END AS {col}"
 
 
-INCIDENT_TYPES = {
-    "attack_date": "DATE",
-    "disclosed_date": "DATE",
-    "last_reviewed": "DATE",
-    "downstream_orgs_min": "BIGINT",
-    "downstream_orgs_max": "BIGINT",
-    "ransom_demand_usd": "DOUBLE",
-}
+SQL_TYPES = {"date": "DATE", "integer": "BIGINT", "number": "DOUBLE"}  # every other type stays text
 
 
-def _select(pkg: Package, resource: str, types: dict[str, str], alias: str = "") -> str:
+def _select(pkg: Package, resource: str) -> str:
+    """The typed columns of `raw_<resource>`: lists split, dates and numbers cast as declared (the
+    validator has checked every cell against the same declaration)."""
     parts = []
     for f in pkg.fields(resource):
-        col = f"{alias}{f.name}"
         if f.is_list:
             parts.append(_list(f.name))
-        elif f.name in types:
-            parts.append(f"CAST({col} AS {types[f.name]}) AS {f.name}")
-        elif f.type == "date":
-            parts.append(f"CAST({col} AS DATE) AS {f.name}")
+        elif f.type in SQL_TYPES:
+            parts.append(f"CAST({f.name} AS {SQL_TYPES[f.type]}) AS {f.name}")
         else:
-            parts.append(f"coalesce({col}, '') AS {f.name}" if not f.required else col)
+            parts.append(f"coalesce({f.name}, '') AS {f.name}" if not f.required else f.name)
     return ", ".join(parts)
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, columns: list[str]) -> None:
-    # Every column as text first, named from the schema: typing happens in SQL below.
+def _read_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, columns: list[str], validated: bool) -> None:
+    """Every column as text, named from the schema (typing happens in SQL afterwards).
+
+    DuckDB's reader wants one line ending per file, while the validator (Python's csv) reads any
+    mix of CRLF and LF. A file that passed validation holds a CR only in line endings (in a cell
+    it is a control character), so a validated file is read with its CRs removed."""
     cols = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
-    con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, columns = {cols}, "
-        "quote = '\"', escape = '\"', delim = ',', nullstr = '', auto_detect = false)",
-        [str(path)],
-    )
+    sql = (f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, columns = {cols}, "
+           "quote = '\"', escape = '\"', delim = ',', nullstr = '', auto_detect = false)")
+    if not (validated and _has_cr(path)):
+        con.execute(sql, [str(path)])
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        unix = Path(tmp) / path.name
+        unix.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
+        con.execute(sql, [str(unix)])
+
+
+def _has_cr(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return mm.find(b"\r") != -1
 
 
 def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> Database:
@@ -114,19 +124,20 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
     pkg = load_package(base)
     con = duckdb.connect(":memory:", config={"threads": min(4, os.cpu_count() or 1)})
     for res in pkg.resource_names():
-        path = base / pkg.resource(res)["path"]
+        path = resource_path(base, pkg.resource(res)["path"])  # refuses a path out of the folder
         if path.exists():
-            _read_csv(con, f"raw_{res}", path, pkg.columns(res))
+            _read_csv(con, f"raw_{res}", path, pkg.columns(res), validated=check)
     con.execute("CREATE TABLE provider_types (provider_type VARCHAR, provider_family VARCHAR)")
-    con.executemany("INSERT INTO provider_types VALUES (?, ?)", list(pkg.type_family.items()))
+    if pkg.type_family:
+        con.executemany("INSERT INTO provider_types VALUES (?, ?)", list(pkg.type_family.items()))
     con.execute(
-        f"CREATE TABLE sources AS SELECT {_select(pkg, 'sources', {})} FROM raw_sources"
+        f"CREATE TABLE sources AS SELECT {_select(pkg, 'sources')} FROM raw_sources"
     )
     _count_once(con, pkg)
     con.execute(
         f"""
         CREATE TABLE incidents AS
-        WITH base AS (SELECT {_select(pkg, 'incidents', INCIDENT_TYPES)} FROM raw_incidents),
+        WITH base AS (SELECT {_select(pkg, 'incidents')} FROM raw_incidents),
         lab AS (
             SELECT incident_id,
                    count(*) AS source_count,
@@ -154,10 +165,10 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
     )
     if "raw_policy_actions" in _tables(con):
         con.execute(
-            f"CREATE TABLE policy_actions AS SELECT {_select(pkg, 'policy_actions', {})} FROM raw_policy_actions"
+            f"CREATE TABLE policy_actions AS SELECT {_select(pkg, 'policy_actions')} FROM raw_policy_actions"
         )
     if "raw_coding_agreement" in _tables(con):
-        con.execute(f"CREATE TABLE coding_agreement AS SELECT {_select(pkg, 'coding_agreement', {})} "
+        con.execute(f"CREATE TABLE coding_agreement AS SELECT {_select(pkg, 'coding_agreement')} "
                     "FROM raw_coding_agreement")
     for res in pkg.resource_names():
         con.execute(f"DROP TABLE IF EXISTS raw_{res}")

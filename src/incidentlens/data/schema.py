@@ -24,6 +24,24 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else REPO_DATA
 
 
+class OutsideDataFolder(ValueError):
+    """A resource path that would leave the data folder (absolute, `..`, a URL or a symlink out)."""
+
+
+def resource_path(base: Path, path: object) -> Path:
+    """The file a resource `path` names, refusing anything that is not a plain relative path
+    that stays inside `base`, symlinks included."""
+    if not isinstance(path, str) or not path or "\\" in path or ":" in path or "\0" in path:
+        raise OutsideDataFolder(f"path {path!r} is not a plain relative file name")
+    relative = Path(path)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise OutsideDataFolder(f"path {path!r} leaves the data folder")
+    target = base / relative
+    if not target.resolve().is_relative_to(base.resolve()):
+        raise OutsideDataFolder(f"path {path!r} leads outside the data folder")
+    return target
+
+
 @dataclass(frozen=True)
 class Field:
     name: str

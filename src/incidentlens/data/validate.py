@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,8 +21,9 @@ from urllib.parse import urlsplit
 
 from frictionless import Resource, Schema
 
-from incidentlens.data import rules
-from incidentlens.data.schema import LIST_SEPARATOR, Package, data_dir, load_package
+from incidentlens.data import descriptor, rules
+from incidentlens.data.markup import markup
+from incidentlens.data.schema import LIST_SEPARATOR, Package, data_dir, load_package, resource_path
 
 MAX_CELL = 20_000
 # Bidi overrides and isolates can make text render differently from what it contains.
@@ -56,22 +58,24 @@ class Table:
 
 def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
     """Validate every resource in the package; an empty list means valid."""
+    base = data_dir(directory)
     try:
         pkg = load_package(directory)
+        text = (base / "datapackage.json").read_text(encoding="utf-8")
     except FileNotFoundError:
         return [Problem("datapackage.json", 1, 1, "file not found")]
-    except ValueError as exc:  # json.JSONDecodeError is a ValueError
-        return [Problem("datapackage.json", 1, 1, f"not valid JSON: {exc}")]
-    shape = _descriptor_problem(pkg)
-    if shape:
-        return [Problem("datapackage.json", 1, 1, shape)]
-    base = data_dir(directory)
+    except (ValueError, RecursionError) as exc:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return [Problem("datapackage.json", 1, 1, f"not valid JSON: {str(exc)[:200]}")]
+    findings = descriptor.check(pkg.raw, base)
+    at = _json_positions(text) if findings else {}
+    problems = [Problem("datapackage.json", *_nearest(at, f.path), f.message) for f in findings]
+    if problems:
+        return sorted(set(problems))
     today = today or dt.date.today()
-    problems: list[Problem] = []
     tables: dict[str, Table] = {}
     for name in pkg.resource_names():
         res = pkg.resource(name)
-        table, found = _read(base / res["path"], res["path"], pkg.columns(name))
+        table, found = _read(resource_path(base, res["path"]), res["path"], pkg.columns(name))
         problems += found
         if table is None:
             continue
@@ -82,16 +86,50 @@ def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
     return sorted(set(problems))
 
 
-def _descriptor_problem(pkg: Package) -> str | None:
-    """A readable reason when the JSON is not a data package we can validate against."""
-    raw = pkg.raw
-    if not isinstance(raw, dict) or not isinstance(raw.get("resources"), list) or not raw["resources"]:
-        return "not a data package: expected an object with a non-empty 'resources' list"
-    for i, res in enumerate(raw["resources"]):
-        ok = isinstance(res, dict) and {"name", "path", "schema"} <= set(res)
-        if not ok or not isinstance(res["schema"], dict) or not isinstance(res["schema"].get("fields"), list):
-            return f"resource {i + 1} needs 'name', 'path' and a 'schema' with 'fields'"
-    return None
+JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+def _json_positions(text: str) -> dict[descriptor.JsonPath, tuple[int, int]]:
+    """(line, column) of every key and array item in a JSON text that parses."""
+    out: dict[descriptor.JsonPath, tuple[int, int]] = {}
+    # Open containers: their path, and the next array index or the current object key.
+    paths: list[descriptor.JsonPath] = []
+    slots: list[int | str | None] = []
+    want_key = False
+    for match in JSON_TOKEN.finditer(text):
+        token, at = match.group(), match.start()
+        if token in ",:":
+            want_key = token == "," and bool(slots) and not isinstance(slots[-1], int)
+        elif token in "}]":
+            paths.pop()
+            slots.pop()
+        elif want_key:
+            key: str = json.loads(token)
+            slots[-1] = key
+            want_key = False
+            line = text.count("\n", 0, at) + 1
+            out.setdefault((*paths[-1], key), (line, at - text.rfind("\n", 0, at)))
+        else:
+            here: descriptor.JsonPath = ()
+            if slots and isinstance(slots[-1], int):  # an array item
+                here = (*paths[-1], slots[-1])
+                line = text.count("\n", 0, at) + 1
+                out.setdefault(here, (line, at - text.rfind("\n", 0, at)))
+                slots[-1] += 1
+            elif slots and slots[-1] is not None:  # an object's value
+                here = (*paths[-1], slots[-1])
+            if token in "{[":
+                paths.append(here)
+                slots.append(None if token == "{" else 0)
+                want_key = token == "{"
+    return out
+
+
+def _nearest(at: dict[descriptor.JsonPath, tuple[int, int]], path: descriptor.JsonPath) -> tuple[int, int]:
+    """Where `path` is in the file, or its nearest enclosing key that is."""
+    while path and path not in at:
+        path = path[:-1]
+    return at.get(path, (1, 1))
 
 
 def _read(path: Path, label: str, columns: list[str]) -> tuple[Table | None, list[Problem]]:
@@ -206,8 +244,12 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
                 out.append(Problem(*at, f"{f.name}: contains control or bidi character U+{ord(bad):04X}"))
             if f.is_list and value:
                 out += _list_items(at, f, value)
+            if value and not _is_link(f) and (found := markup(value)):
+                out.append(Problem(*at, f"{f.name}: holds {found}; text is shown as written, so leave markup out"))
+            if value and f.type in ("integer", "number") and (why := _number(f.type, value)):
+                out.append(Problem(*at, f"{f.name}: '{value[:40]}' {why}"))
             if f.type == "date" and value:
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
                     out.append(Problem(*at, f"{f.name}: '{value[:40]}' is not a YYYY-MM-DD date"))
                 elif (day := _date(value)) and day > today:
                     out.append(Problem(*at, f"{f.name}: {value} is in the future"))
@@ -216,6 +258,29 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
         out += _row_rules(name, row, line, col_of, table.name)
         out += _codebook(pkg, name, row, line, col_of, table.name)
     return out
+
+
+def _is_link(f) -> bool:
+    """A column of web addresses (checked as URLs, so markup rules do not apply)."""
+    return f.name == "url" or "http" in (f.item_pattern or "")
+
+
+INT64 = 2**63
+
+
+def _number(kind: str, value: str) -> str | None:
+    """Numbers as the loader reads them: plain digits, inside a 64-bit integer or a finite double."""
+    if kind == "integer":
+        if not re.fullmatch(r"-?[0-9]+", value):
+            return "is not an integer written as plain digits (like 1200)"
+        if len(value.lstrip("-")) > 19 or not -INT64 <= int(value) < INT64:
+            return f"is out of range: integers go up to {INT64 - 1}"
+        return None
+    if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", value):
+        return "is not a number written as plain digits (like 1500000 or 2.5)"
+    if len(value) > 30:
+        return "has more than 30 characters: write it with fewer digits"
+    return None
 
 
 def _bad_char(value: str) -> str | None:
