@@ -149,7 +149,7 @@ def test_stats_dashed_option_names(fixture_dir, capsys):
         (["--years", "3000"], "years must be between"),
         (["--years", "soon"], "use a year"),
         (["--country", "USA"], "Ignored unknown country"),
-        (["--years", "2021-2019"], "Read years=2021-2019 as 2019-2021"),
+        (["--years", "2021-2019"], "Read years='2021-2019' as 2019-2021"),
     ],
 )
 def test_bad_filter_values_give_a_note_and_exit_0(fixture_dir, capsys, args, note):
