@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from incidentlens import links
 from incidentlens.data.schema import data_dir, load_package
@@ -27,12 +29,48 @@ def _add_filters(p: argparse.ArgumentParser) -> None:
     g.add_argument("--q", dest="f_q", metavar="TEXT", help="free text in titles, summaries and providers")
 
 
-def _filters(args) -> flt.Filters:
+def _filters(args, db) -> flt.Filters:
+    """The filters given; a value the dashboard would drop from a link stops the command here
+    (exit 2, naming the values allowed) instead of silently counting everything."""
     params = {k: getattr(args, f"f_{k}") for k in flt.ALL_KEYS if getattr(args, f"f_{k}") is not None}
-    parsed = flt.parse(params, load_package(args.data))
+    _stop_on(_problems(params, db, lambda key: "--" + key.replace("_", "-")))
+    parsed = flt.parse(params, db.package)
     for note in parsed.notes:
         print(f"note: {note}", file=sys.stderr)
     return parsed.filters
+
+
+def _stop_on(problems: list[str]) -> None:
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _problems(params: dict[str, str], db, name: Callable[[str], str]) -> list[str]:
+    """One message per filter key that is unknown or has values outside its vocabulary (for
+    countries and US states: not two-letter codes), saying what it accepts; `name` spells a key."""
+    from incidentlens.query import queries
+
+    out = [f"{name(k)}: unknown filter; the filters are {', '.join(flt.ALL_KEYS)}"
+           for k in params if k not in flt.ALL_KEYS]
+    if "years" in params and flt.parse({"years": params["years"]}, db.package).filters.years is None:
+        out.append(f"{name('years')}: {params['years']!r} is not a year or a range between {flt.YEAR_MIN} and "
+                   f"{flt.YEAR_MAX}, e.g. 2019-2023")
+    allowed = flt.allowed_values(db.package)
+    for key in flt.KEYS:
+        values = [v.strip() for v in params.get(key.name, "").split(",") if v.strip()]
+        if key.vocabulary is None:
+            bad = [v for v in values if not flt.CODE.match(v.upper())]
+            accepted = ("two-letter codes; in the data: "
+                        + ", ".join(sorted(queries.facet_counts(db, flt.Filters(), key.name))))
+        else:
+            bad = [v for v in values if v.lower() not in allowed[key.name]]
+            accepted = ", ".join(sorted(allowed[key.name]))
+        if bad:
+            out.append(f"{name(key.name)}: unknown value{'s' if len(bad) > 1 else ''} "
+                       f"{', '.join(repr(b) for b in bad)}; allowed: {accepted}")
+    return out
 
 
 def _db(args):
@@ -63,7 +101,7 @@ def cmd_stats(args) -> int:
     from incidentlens.query import agreement, answer, queries
 
     db = _db(args)
-    f = _filters(args)
+    f = _filters(args, db)
     if args.compare:
         return cmd_compare(args, db, f)
     h = queries.headline(db, f)
@@ -142,7 +180,7 @@ def cmd_export(args) -> int:
     from incidentlens.present import bundle, exports
 
     db = _db(args)
-    f = _filters(args)
+    f = _filters(args, db)
     if args.format == "bundle":
         return _write(args.out, bundle.build(db, f, _permalink(args, f, "explorer")))
     return _write(args.out, exports.to_bytes(db, f, args.format))
@@ -152,7 +190,7 @@ def cmd_brief(args) -> int:
     from incidentlens.present import brief
 
     db = _db(args)
-    f = _filters(args)
+    f = _filters(args, db)
     b = brief.build(db, f, _permalink(args, f), with_charts=not args.no_charts)
     if b.chart_note:
         print(f"note: {b.chart_note}", file=sys.stderr)
@@ -163,6 +201,9 @@ def cmd_compare(args, db, f: flt.Filters) -> int:
     from incidentlens.query import compare
 
     pkg = db.package
+    _stop_on([problem for group, text in zip("AB", args.compare)
+              for problem in _problems({k: ",".join(v) for k, v in parse_qs(text).items()}, db,
+                                       lambda key, g=group: f"group {g}, {key}")])
     a, b = (compare.parse_slice(s, pkg) for s in args.compare)
     for note in a.notes + b.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -142,22 +142,11 @@ def test_stats_dashed_option_names(fixture_dir, capsys):
     assert json.loads(capsys.readouterr().out)["n_incidents"] == 3
 
 
-@pytest.mark.parametrize(
-    ("args", "note"),
-    [
-        (["--sector", "bogus"], "Ignored unknown sector value(s): 'bogus'"),
-        (["--years", "3000"], "years must be between"),
-        (["--years", "soon"], "use a year"),
-        (["--country", "USA"], "Ignored unknown country"),
-        (["--years", "2021-2019"], "Read years='2021-2019' as 2019-2021"),
-    ],
-)
-def test_bad_filter_values_give_a_note_and_exit_0(fixture_dir, capsys, args, note):
-    assert cli.main(["--data", str(fixture_dir), "stats", "--json", *args]) == 0
+def test_a_reversed_year_range_is_read_with_a_note_and_exit_0(fixture_dir, capsys):
+    assert cli.main(["--data", str(fixture_dir), "stats", "--json", "--years", "2021-2019"]) == 0
     out, err = capsys.readouterr()
-    assert err.startswith("note: ") and note in err
-    doc = json.loads(out)
-    assert doc["n_incidents"] == (5 if "2021-2019" in args else 9)
+    assert err.startswith("note: ") and "Read years='2021-2019' as 2019-2021" in err
+    assert json.loads(out)["n_incidents"] == 5
 
 
 def test_stats_on_broken_data_exits_1_with_the_problems(data_dir, capsys):
@@ -219,11 +208,11 @@ def test_export_with_an_empty_result_still_writes_a_file(fixture_dir, tmp_path, 
     assert out.stat().st_size > 0
 
 
-def test_export_with_a_bad_filter_value_notes_it_and_exports_everything(fixture_dir, tmp_path, capsys):
-    code, out = _export(fixture_dir, tmp_path, "json", "--ptype", "' OR 1=1 --")
-    assert code == 0
-    assert "note: Ignored unknown ptype" in capsys.readouterr().err
-    assert json.loads(out.read_text())["n"] == 9
+def test_export_with_a_bad_filter_value_exits_2_and_writes_nothing(fixture_dir, tmp_path, capsys):
+    assert run(["--data", str(fixture_dir), "export", "--format", "json", "--out", str(tmp_path / "x.json"),
+                "--ptype", "' OR 1=1 --"]) == 2
+    assert "error: --ptype: unknown value \"' OR 1=1 --\"; allowed: " in capsys.readouterr().err
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_export_to_an_unwritable_place_exits_1(fixture_dir, tmp_path, capsys):
