@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -203,7 +204,7 @@ def cmd_compare(args, db, f: flt.Filters) -> int:
     pkg = db.package
     _stop_on([problem for group, text in zip("AB", args.compare)
               for problem in _problems({k: ",".join(v) for k, v in parse_qs(text).items()}, db,
-                                       lambda key, g=group: f"group {g}, {key}")])
+                                       partial("group {}, {}".format, group))])
     a, b = (compare.parse_slice(s, pkg) for s in args.compare)
     for note in a.notes + b.notes:
         print(f"note: {note}", file=sys.stderr)

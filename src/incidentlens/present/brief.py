@@ -301,9 +301,9 @@ def to_docx(b: Brief) -> bytes:
     doc.add_paragraph(f"Filter: {b.filter_words}")
     doc.add_paragraph(f"View online: {b.permalink}")
     if b.local_note:
-        note = doc.add_paragraph().add_run(b.local_note)
-        note.bold = True
-        note.font.color.rgb = RGBColor(170, 0, 0)
+        local = doc.add_paragraph().add_run(b.local_note)
+        local.bold = True
+        local.font.color.rgb = RGBColor(170, 0, 0)
     doc.add_heading("The answer", level=2)
     doc.add_paragraph().add_run(b.answer).bold = True
     doc.add_paragraph(b.robustness + " See 'How solid is this number?' below.")
