@@ -16,7 +16,7 @@ if record is None:
 
 pkg = db.package
 src = queries.sources_for(db, incident_id)
-st.title(record["title"])
+st.title(ui.plain(record["title"]))
 st.caption(f"{incident_id} · dataset v{db.version} · last reviewed {format.date(record['last_reviewed'])}")
 st.markdown(ui.plain(record["summary"]))
 show.facts(record, db)

@@ -12,6 +12,7 @@ unescaped source.
 
 from __future__ import annotations
 
+import json
 import re
 
 from markdown_it import MarkdownIt
@@ -24,7 +25,9 @@ HTML = {
     "link": re.compile(rf"<a [^>]*{MARKER}|<a [^>]*>[^<]*{MARKER}", re.IGNORECASE),
     "image": re.compile(r"<img", re.IGNORECASE),
     "raw HTML": re.compile(r"<(script|iframe|svg|style|span|div|b|i|u|font|object|embed)\b", re.IGNORECASE),
-    "emphasis": re.compile(rf"<(strong|em|del|h[1-6])>[^<]*{MARKER}", re.IGNORECASE),
+    # The hostile text wraps the bare marker (**evil**, # evil); the app's own bold around
+    # escaped text holds more than the marker.
+    "emphasis": re.compile(rf"<(strong|em|del|code)>{MARKER}</|<h[1-6]>{MARKER}\b", re.IGNORECASE),
 }
 SOURCE = {
     "autolink": re.compile(_BARE + rf"\b(?:https?://|www\.)[^\s\\]*{MARKER}", re.IGNORECASE),
@@ -42,7 +45,66 @@ def injected(source: str) -> list[str]:
     return found + [name for name, pattern in SOURCE.items() if pattern.search(source)]
 
 
-def plotly_injected(text: str) -> list[str]:
-    """Plotly renders a subset of HTML in titles, labels and hovers (<a href>, <b>, <br> …)."""
-    return ["plotly HTML"] if re.search(rf"<[a-z][^>]*>[^<]*{MARKER}|<a\s[^>]*{MARKER}", text,
-                                        re.IGNORECASE) else []
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    return [s for item in value for s in _strings(item)] if isinstance(value, list) else []
+
+
+PLOTLY = re.compile(rf"<a\s[^>]*{MARKER}|<a\s[^>]*>[^<]*{MARKER}|<(b|i|em|sup|sub|span|br)\b[^>]*>[^<]*{MARKER}",
+                    re.IGNORECASE)
+
+
+def plotly_injected(spec: str) -> list[str]:
+    """Plotly renders a subset of HTML (<a href>, <b>, <br> ...) in titles, labels and hovers:
+    the strings of a figure's JSON that carry the marker inside such a tag."""
+    return [text for text in _strings(json.loads(spec)) if PLOTLY.search(text)]
+
+
+def _nodes(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _nodes(child)
+
+
+# Elements that show their text literally, and proto fields that are not shown as text.
+LITERAL = {"code", "text", "json", "dataframe", "arrow_data_frame", "table", "exception"}
+PLAIN_OPTIONS = {"selectbox", "multiselect"}  # their options show as plain text; radio and pills render Markdown
+NOT_SHOWN = {"id", "form_id", "spec", "config", "value", "default", "raw_value", "page", "page_script_hash",
+             "query_string", "url", "data", "element_id", "key", "theme", "selection_mode", "icon"}
+
+
+def _texts(message, skip: set[str], depth: int = 0):
+    """Every string a protobuf message shows (labels, bodies, help, options ...), nested."""
+    if depth > 3:
+        return
+    for descriptor, value in message.ListFields():
+        if descriptor.name in skip:
+            continue
+        if descriptor.type == descriptor.TYPE_STRING:
+            yield from (list(value) if descriptor.is_repeated else [value])
+        elif descriptor.type == descriptor.TYPE_MESSAGE:
+            for item in (value if descriptor.is_repeated else [value]):
+                yield from _texts(item, skip, depth + 1)
+
+
+def page_markup(at) -> list[tuple[str, str, list[str]]]:
+    """(element type, text, markup kinds) for every string shown by an element of an AppTest page
+    that would render the marker as markup; plotly figures are checked as plotly renders them."""
+    found = []
+    for root in (at.main, at.sidebar):
+        for node in _nodes(root):
+            proto = getattr(node, "proto", None)
+            if proto is None or not hasattr(proto, "ListFields") or node.type in LITERAL:
+                continue
+            if node.type == "plotly_chart":
+                found += [(node.type, text[:120], ["plotly HTML"]) for text in plotly_injected(proto.spec)]
+                continue
+            skip = NOT_SHOWN | ({"options"} if node.type in PLAIN_OPTIONS else set())
+            for text in _texts(proto, skip):
+                kinds = injected(text)
+                if kinds:
+                    found.append((node.type, text[:120], kinds))
+    return found

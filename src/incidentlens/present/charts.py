@@ -3,6 +3,8 @@ n and the filter, "unknown" is always drawn, colours are colour-blind safe (Okab
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -24,7 +26,8 @@ def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420, *, summ
     Margins and automatic margins are explicit because the active plotly template may turn them
     off (Streamlit's does); images set their own template and margins (images.with_furniture)."""
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": subtitle}, "x": 0, "xref": "paper", "xanchor": "left"},
+        title={"text": _literal(title), "subtitle": {"text": _literal(subtitle)}, "x": 0, "xref": "paper",
+               "xanchor": "left"},
         font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 10, "r": 10, "t": 90, "b": 40},
@@ -35,6 +38,12 @@ def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420, *, summ
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
     fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
     return fig
+
+
+def _literal(text: str) -> str:
+    """Plotly reads <a href>, <b>, <br> … in a title as markup; the filter in words carries text
+    from the link (?q=), so titles are shown as written."""
+    return html.escape(text, quote=False)
 
 
 def _year_axis(fig: go.Figure, years: pd.Series) -> None:

@@ -88,7 +88,7 @@ def comparison(db: Database, f: Filters) -> None:
     diff = result.result
     m1, m2, m3 = st.columns(3)
     for col, name, side, words in ((m1, "A", diff.a, result.a_words), (m2, "B", diff.b, result.b_words)):
-        col.metric(f"Group {name}", format.pct(side.share), help=words)
+        col.metric(f"Group {name}", format.pct(side.share), help=plain(words))
         interval = "" if side.low is None else f" · 95% CI {format.pct(side.low)}–{format.pct(side.high)}"
         col.caption(f"{side.k} of {side.n}{interval}  \n{plain(words)}")
     m3.metric("Difference A − B", format.points(diff.diff), help="95% interval by Newcombe's hybrid score method")
