@@ -22,9 +22,10 @@ from incidentlens import cli
 from incidentlens.data.validate import Problem, validate
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "data"
-INC, SRC, POL = "incidents.csv", "sources.csv", "policy_actions.csv"
+INC, SRC, POL, AGR = "incidents.csv", "sources.csv", "policy_actions.csv", "coding_agreement.csv"
 FORMAT = re.compile(
-    r"^(incidents\.csv|sources\.csv|policy_actions\.csv|datapackage\.json):\d+:\d+: \S[^\n\r]*$")
+    r"^(incidents\.csv|sources\.csv|policy_actions\.csv|coding_agreement\.csv|datapackage\.json):\d+:\d+: "
+    r"\S[^\n\r]*$")
 
 
 def _header(name: str) -> dict[str, int]:
@@ -208,10 +209,12 @@ CASES = [
     P(set_cell(POL, 3, "provider_types_named", "msp;isp"), {(POL, 3, 10): "isp"}, id="policy-item-enum"),
     # identifiers
     P(set_cell(INC, 5, "incident_id", "2020-05-FX-hosting"),
-      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents", (SRC, 18, 2): "not in incidents"},
+      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents", (SRC, 18, 2): "not in incidents",
+       (AGR, 5, 1): "not in incidents"},
       id="incident-id-pattern"),
     P(set_cell(INC, 5, "incident_id", "2020-13-fx-hosting"),
-      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents", (SRC, 18, 2): "not in incidents"},
+      {(INC, 5, 1): "pattern", (SRC, 10, 2): "not in incidents", (SRC, 18, 2): "not in incidents",
+       (AGR, 5, 1): "not in incidents"},
       id="incident-id-month-13"),
     P(append_copy(INC, 5), {(INC, 11, 1): "duplicate"}, id="duplicate-incident-id"),
     P(append_copy(INC, 5, incident_id="2020-05-fx-Hosting"), {(INC, 11, 1): "pattern"},
@@ -313,11 +316,14 @@ CASES = [
            set_cell(INC, 2, "type_basis", "Transitional: fixture reason.")),
       {(INC, 2, COL[INC]["alt_provider_type"]): "break_fix"}, id="rule-T13-alternative"),
     P(both(set_cell(INC, 5, "type_rule", "T10"), set_cell(INC, 5, "provider_type", "msp")),
-      {(INC, 5, COL[INC]["alt_provider_type"]): "cloud_hosting"}, id="rule-T10-alternative"),
+      {(INC, 5, COL[INC]["alt_provider_type"]): "cloud_hosting", (AGR, 5, 2): "published coding"},
+      id="rule-T10-alternative"),
     P(set_cell(INC, 10, "type_confidence", "high"), {(INC, 10, COL[INC]["type_confidence"]): "T12"},
       id="rule-T12"),
     P(set_cell(INC, 4, "service_relationship", "monthly_retainer"),
       {(INC, 4, COL[INC]["service_relationship"]): "T6"}, id="rule-T6"),
+    P(set_cell(INC, 3, "service_relationship", "managed_contract"),
+      {(INC, 3, COL[INC]["service_relationship"]): "R4"}, id="rule-R4"),
     P(set_cell(INC, 2, "relationship_source_id", ""), {(INC, 2, COL[INC]["relationship_source_id"]): "R2"},
       id="rule-R2-missing"),
     P(set_cell(INC, 2, "relationship_source_id", "2019-08-fx-dental-vendor#1"),

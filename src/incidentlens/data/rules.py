@@ -51,6 +51,11 @@ def incident(row: dict[str, str], pkg: Package) -> list[Finding]:
     if ptype == "break_fix" and row["service_relationship"] in STANDING:
         out.append(("service_relationship", f"rule T6: a break/fix provider cannot have a "
                                             f"{row['service_relationship']} relationship"))
+    family = pkg.type_family.get(ptype)
+    if row["service_relationship"] == "managed_contract" and family and family != "managed_it":
+        out.append(("service_relationship", f"rule R4: a managed-services contract gives a managed-IT type (T1, T10), "
+                                            f"not {ptype}; a hosting subscription is product_licence and a non-IT "
+                                            "supplier's contract is business_service_contract"))
     documented = row["service_relationship"] not in ("", "not_documented")
     if documented != bool(row["relationship_source_id"]):
         out.append(("relationship_source_id", "rule R2: a documented service_relationship names its source "

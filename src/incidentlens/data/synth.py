@@ -266,6 +266,16 @@ def _sources(pkg: Package, rng: np.random.Generator, inc: dict) -> dict[str, pa.
     }
 
 
+def _agreement(pkg: Package, incidents: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    """A second coding that agrees everywhere: synthetic data has no evidence to disagree about."""
+    n = len(incidents["incident_id"])
+    return {"incident_id": incidents["incident_id"], "coder1_type": incidents["provider_type"],
+            "coder2_type": incidents["provider_type"], "coder2_rule": incidents["type_rule"],
+            "coder2_confidence": incidents["type_confidence"],
+            "agree": pa.array(np.full(n, "yes"), pa.string()),
+            "resolution_rule": pa.nulls(n, pa.string()), "resolution": pa.nulls(n, pa.string())}
+
+
 def _policy_actions(pkg: Package, rows: int = 5) -> dict[str, pa.Array]:
     def vocab(name: str):
         f = pkg.field("policy_actions", name)
@@ -316,6 +326,9 @@ def write(n_incidents: int, out: Path, seed: int = 0) -> None:
     pkg = load_package(REPO_DATA)
     rng = np.random.default_rng(seed)
     incidents, state = _incidents(pkg, rng, n_incidents)
+    if "coding_agreement" in pkg.resource_names():
+        _write(_agreement(pkg, incidents), pkg.columns("coding_agreement"),
+               out / pkg.resource("coding_agreement")["path"])
     _write(incidents, pkg.columns("incidents"), out / pkg.resource("incidents")["path"])
     del incidents
     _write(_sources(pkg, rng, state), pkg.columns("sources"), out / pkg.resource("sources")["path"])
