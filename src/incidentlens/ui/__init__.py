@@ -54,7 +54,7 @@ def start(page: str) -> tuple[Database, flt.Filters]:
     if page == "app.py" and _asked_path():
         # Streamlit runs the Overview for a path no page has: say so, so it does not pass for that page.
         st.warning(f"There is no page at /{plain(_asked_path())}, so this is the Overview. The pages are "
-                   "listed on the left.", icon="🧭")
+                   "listed on the left.", icon=":material/link_off:")
     nav = st.sidebar.container()
     db = database()
     f = sidebar_filters(db)
