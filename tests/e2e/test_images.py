@@ -29,8 +29,8 @@ SOURCE = ("IncidentLens dataset v2027.01.0, accessed 2026-12-02, https://inciden
           "years=2019-2023&ptype=break_fix,cloud_hosting,it_outsourcer,msp,software_vendor"
           "&labelled_by=mainstream_media,security_vendor,trade_press")
 DEFINITIONS = ("MSP: managed service provider, an ongoing contract to manage a customer's IT with privileged "
-               "access (NIS2 art. 6(39)). Labelled MSP: at least one original source used the term. Assessed "
-               "type: coded from evidence of what the provider sold and did.")
+               "access (NIS2 art. 6(39)). Labelled MSP: at least one source used the term, a repost counting "
+               "once. Assessed type: coded from evidence of what the provider sold and did.")
 SCENARIOS = {
     "all": Filters(),
     "long filter": Filters(years=(2019, 2023),

@@ -56,7 +56,7 @@ def test_docx_brief_has_figures_table_and_numbered_notes(db, built):
     h = queries.headline(db, Filters())
     figures = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
     assert figures["Incidents in view"] == str(h.n)
-    assert figures["Labelled MSP by at least one original source"].startswith(f"{h.labelled.k} of {h.n}")
+    assert figures["Labelled MSP by at least one source"].startswith(f"{h.labelled.k} of {h.n}")
     incidents = doc.tables[1]
     assert len(incidents.rows) - 1 == h.n  # header + one row per incident (fixture < 25 rows)
     notes = [p for p in doc.paragraphs if p.style.name == "List Number"]

@@ -231,8 +231,8 @@ def header(title: str, db: Database, f: flt.Filters, page: str) -> None:
 
 
 DEFINITIONS = ("MSP: managed service provider, an ongoing contract to manage a customer's IT with "
-               "privileged access (NIS2 art. 6(39)). Labelled MSP: at least one original source used the "
-               "term. Assessed type: coded from evidence of what the provider sold and did.")
+               "privileged access (NIS2 art. 6(39)). Labelled MSP: at least one source used the term, a "
+               "repost counting once. Assessed type: coded from evidence of what the provider sold and did.")
 
 
 def source_line(page: str) -> str:
