@@ -151,25 +151,31 @@ class PandasLens:
         pkg = load_package(directory)
         self.pkg = pkg
         inc = pd.read_csv(directory / "incidents.csv", dtype=str, keep_default_na=False)
-        src = pd.read_csv(directory / "sources.csv", dtype=str, keep_default_na=False,
-                          usecols=["incident_id", "url", "source_type", "label_term", "is_repost"])
+        src = pd.read_csv(directory / "sources.csv", dtype=str, keep_default_na=False)
+        if "speaker_type" not in src:  # older packages: the publisher's type speaks
+            src["speaker_type"] = src["source_type"]
+        if "repost_of" not in src:
+            src["repost_of"] = ""
         n = len(inc)
         inc["attack_year"] = inc["attack_date"].str.slice(0, 4).astype("int64")
         inc["provider_family"] = inc["provider_type"].map(pkg.type_family)
         pos = pd.Series(np.arange(n), index=inc["incident_id"])
         src["row"] = pos.reindex(src["incident_id"]).to_numpy()
-        nr = src[src["is_repost"] != "yes"]
+        # Rule S1: a repost counts for its original outlet, once per (incident, outlet, speaker type,
+        # label term); which row of a group counts does not change any count below.
+        src["outlet"] = src["repost_of"].where(src["repost_of"] != "", src["publisher"])
+        nr = src.drop_duplicates(["row", "outlet", "speaker_type", "label_term"])
         # derived per-incident fields, as the curated data defines them
         terms = nr[["row", "label_term"]].drop_duplicates()
         msp = nr[nr["label_term"] == "msp"]
-        by = msp[["row", "source_type"]].drop_duplicates()
+        by = msp[["row", "speaker_type"]].drop_duplicates()
         inc["labelled_msp"] = np.isin(np.arange(n), by["row"].to_numpy())
         inc["source_count"] = np.bincount(src["row"], minlength=n)
-        indep = nr[["row", "url"]].drop_duplicates()
+        indep = src[["row", "outlet"]].drop_duplicates()
         inc["independent_sources"] = np.bincount(indep["row"], minlength=n)
         inc["label_count"] = np.bincount(terms["row"], minlength=n)
         inc["label_terms"] = self._joined(terms, "label_term", n)
-        inc["msp_label_by"] = self._joined(by, "source_type", n)
+        inc["msp_label_by"] = self._joined(by, "speaker_type", n)
         for col in ("provider_type", "provider_family", "route", "attack_type", "type_confidence"):
             inc[col] = inc[col].astype("category")
         self.lower = {c: inc[c].str.lower() for c in self.TEXT}
@@ -182,11 +188,11 @@ class PandasLens:
         self.exploded["label"] = (terms["row"].to_numpy(),
                                   terms["label_term"].astype("category").reset_index(drop=True))
         self.exploded["labelled_by"] = (by["row"].to_numpy(),
-                                        by["source_type"].astype("category").reset_index(drop=True))
+                                        by["speaker_type"].astype("category").reset_index(drop=True))
         self.nr = pd.DataFrame({
             "row": nr["row"].to_numpy(),
             "label_term": nr["label_term"].astype("category").to_numpy(),
-            "source_type": nr["source_type"].astype("category").to_numpy(),
+            "speaker_type": nr["speaker_type"].astype("category").to_numpy(),
         })
         self.inc = inc
         self.n = n
@@ -309,10 +315,10 @@ class PandasLens:
                  .drop_duplicates()
                  .groupby(["label_term", "provider_type"], observed=True).size().rename("n").reset_index())
         who = pd.DataFrame({
-            "source_type": src["source_type"].to_numpy(),
+            "speaker_type": src["speaker_type"].to_numpy(),
             "provider_group": np.where(family[rows] == "managed_it", "managed_it", "not_managed_it"),
             "msp": (src["label_term"] == "msp").to_numpy(),
-        }).groupby(["source_type", "provider_group"], observed=True)["msp"].agg(k="sum", n="size").reset_index()
+        }).groupby(["speaker_type", "provider_group"], observed=True)["msp"].agg(k="sum", n="size").reset_index()
         sub = inc.loc[m, ["attack_year", "provider_type", "labelled_msp"]]
         years = sub.groupby(["attack_year", "provider_type"], observed=True).size().rename("n").reset_index()
         share_years = sub.groupby("attack_year")["labelled_msp"].agg(n="size", k="sum").reset_index()
@@ -377,7 +383,7 @@ def check_same(db, pl: PandasLens, f: Filters, name: str) -> list[str]:
         if a[key] != b[key]:
             problems.append(f"{name}: sidebar {key} differs: {a[key]} vs {b[key]}")
     a, b = il_attribution(db, f), pl.attribution(f)
-    cols = {"flows": ["label_term", "provider_type", "n"], "who": ["source_type", "provider_group", "k", "n"],
+    cols = {"flows": ["label_term", "provider_type", "n"], "who": ["speaker_type", "provider_group", "k", "n"],
             "years": ["year", "provider_type", "n"], "share_years": ["year", "n", "k"]}
     b["years"] = b["years"].rename(columns={"attack_year": "year"})
     b["share_years"] = b["share_years"].rename(columns={"attack_year": "year"})
