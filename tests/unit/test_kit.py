@@ -57,7 +57,9 @@ def test_docx_brief_has_figures_table_and_numbered_notes(db, built):
     figures = {row.cells[0].text: row.cells[1].text for row in doc.tables[0].rows}
     assert figures["Incidents in view"] == str(h.n)
     assert figures["Labelled MSP by at least one source"].startswith(f"{h.labelled.k} of {h.n}")
-    incidents = doc.tables[1]
+    readings = next(t for t in doc.tables if t.rows[0].cells[0].text == "Reading")
+    assert len(readings.rows) - 1 == len(built.readings) == 8  # the "How solid is this number?" page
+    incidents = next(t for t in doc.tables if t.rows[0].cells[0].text == "Incident")
     assert len(incidents.rows) - 1 == h.n  # header + one row per incident (fixture < 25 rows)
     notes = [p for p in doc.paragraphs if p.style.name == "List Number"]
     assert len(notes) == len(built.notes) > 0
