@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import copyreg
+import ctypes
 import datetime as dt
 import decimal
 import io
@@ -90,6 +91,8 @@ WORKER_START_S = 30.0  # a worker that has not opened the snapshot by then is ki
 WORKER_RETIRE_RSS = 1024**3  # a worker left holding more than this after a query is replaced
 MAX_RESPONSE_BYTES = 512 * 1024**2  # a worker's answer larger than this is refused unread
 _MAX_BATCH = 1024  # rows fetched at once, fewer when rows are big (see `_fetch`)
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt() parameter (malloc.h)
+_MMAP_THRESHOLD = 128 * 1024  # glibc's initial value, kept fixed (see `_return_big_blocks_to_the_os`)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,18 @@ def size_text(n: int) -> str:
         if n >= size:
             return f"{n / size:.3g} {unit}"
     return f"{n:,} bytes"
+
+
+def _return_big_blocks_to_the_os() -> None:
+    """Have glibc map every allocation of 128 KiB or more on its own, so that freeing it returns
+    the memory to the OS.
+
+    Left to itself, glibc raises that threshold after the first big free (up to 32 MiB), and the
+    buffers of the results drawn afterwards stay in its heap once their sessions have gone: five
+    sessions of 16 MiB results left the dashboard 107 MB above its baseline (0.1 MB with this).
+    Other C libraries have no such mallopt(), and nothing is done."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
 
 
 def _interrupt(cur: duckdb.DuckDBPyConnection) -> None:
@@ -522,6 +537,7 @@ class Console:
         self._closed = False
         self._schema: pd.DataFrame | None = None
         self._finalizer = weakref.finalize(self, _kill_all, self._workers, self._lock)  # runs at exit too
+        _return_big_blocks_to_the_os()  # results pass through this process, then its sessions end
 
     @classmethod
     def from_database(cls, db: Database, *, worker_memory: int = WORKER_MEMORY) -> Console:
