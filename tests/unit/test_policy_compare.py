@@ -110,3 +110,16 @@ def test_broken_policy_file_fails_with_locations(data_dir):
     assert ("policy_actions.csv", 3) in where
     text = " ".join(str(p) for p in problems)
     assert "decree" in text and "javascript" in text
+
+
+def test_before_after_window_around_29_february(db):
+    # A leap day has no twin two years away; the window ends on 28 February instead of raising.
+    got = policy.before_after(db, Filters(), ["US"], dt.date(2020, 2, 29))
+    assert set(got.columns) >= {"provider_type", "before", "after"}
+
+
+def test_comparison_sentence_has_no_doubled_brackets(db):
+    pkg = db.package
+    c = compare.compare(db, Filters(), compare.parse_slice("ptype=msp", pkg).filters,
+                        compare.parse_slice("ptype=software_vendor", pkg).filters, "msp")
+    assert "((" not in c.sentence() and "))" not in c.sentence()

@@ -62,7 +62,7 @@ class Comparison:
         if r.diff is None or r.low is None or r.high is None:
             return f"Cannot compare: one of the groups has no incidents ({a.n} vs {b.n})."
         flag = " Small sample: read with care." if r.small_sample else ""
-        return (f"{what}: {a.k} of {a.n} ({a.percent()}) in A vs {b.k} of {b.n} ({b.percent()}) in B; "
+        return (f"{what}: {a.k} of {a.n}, {a.percent()}, in A vs {b.k} of {b.n}, {b.percent()}, in B; "
                 f"difference {r.diff * 100:+.0f} points (95% CI {r.low * 100:+.0f} to {r.high * 100:+.0f})."
                 + flag)
 

@@ -51,8 +51,7 @@ def before_after(db: Database, f: Filters, jurisdictions: list[str], date: dt.da
     """Per provider type: incidents in the jurisdiction in the two years before and after."""
     jw, jp = _where(jurisdictions)
     fw, fp = f.where()
-    start = date.replace(year=date.year - WINDOW_YEARS)
-    end = date.replace(year=date.year + WINDOW_YEARS)
+    start, end = _years_from(date, -WINDOW_YEARS), _years_from(date, WINDOW_YEARS)
     df = db.query(
         f"""SELECT provider_type,
                    count(*) FILTER (WHERE attack_date >= ? AND attack_date < ?) AS before,
@@ -80,3 +79,11 @@ def quarterly(db: Database, f: Filters) -> pd.DataFrame:
             FROM incidents WHERE {where} GROUP BY ALL ORDER BY quarter, provider_family""",
         params,
     )
+
+
+def _years_from(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` away; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
