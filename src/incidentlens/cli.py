@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import parse_qs
 
 from incidentlens import links
@@ -20,6 +21,7 @@ from incidentlens.data.schema import data_dir, load_package
 from incidentlens.query import filters as flt
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+DEBUG_ENV = "INCIDENTLENS_DEBUG"  # "1": an unexpected error shows its traceback instead of one line
 
 
 def _add_filters(p: argparse.ArgumentParser) -> None:
@@ -256,7 +258,7 @@ def _global_options(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="incidentlens", description=__doc__.splitlines()[0])
+    p = _Parser(prog="incidentlens", description=__doc__.splitlines()[0])
     _global_options(p)
     p.set_defaults(data=None, base_url=None)
     sub = p.add_subparsers(dest="command", required=True)
@@ -316,6 +318,23 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except Exception as exc:  # every error is one line; INCIDENTLENS_DEBUG=1 shows the traceback
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        print(f"incidentlens: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (subcommand parsers are made with the same class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 if __name__ == "__main__":

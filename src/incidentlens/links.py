@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -57,12 +58,18 @@ def base_url(explicit: str | None = None) -> str | None:
 
 
 def checked(value: str, where: str) -> str:
-    """`value` as a base URL (http or https, a host, an optional path; no query or fragment)."""
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
-            or any(ch.isspace() for ch in value.strip()):
+    """`value` as a base URL (http or https, a host, an optional path; no query or fragment, and no
+    space or control character: it is written into links, PDF and Word files)."""
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and not (parts.query or parts.fragment) \
+            and parts.port != 0  # reading the port raises ValueError unless it is a number up to 65535
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
+        usable = False
+    if not usable or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in text):
         raise SettingError(f"{where}: {value!r} is not a base URL like https://incidentlens.example.org")
-    return value.strip().rstrip("/")
+    return text.rstrip("/")
 
 
 def is_local(url: str) -> bool:
