@@ -25,7 +25,13 @@ TEXT_BOXES = """() => {
     if (r.width === 0 || r.height === 0) continue;
     boxes.push({text, cls: t.getAttribute('class') || '', x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
   }
-  return {width: svg.width.baseVal.value, height: svg.height.baseVal.value, boxes};
+  const markers = [];
+  for (const m of svg.querySelectorAll('.scatterlayer .points path.point')) {
+    const r = m.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0)
+      markers.push({text: '', cls: 'marker', x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
+  }
+  return {width: svg.width.baseVal.value, height: svg.height.baseVal.value, boxes, markers};
 }"""
 
 
@@ -40,25 +46,29 @@ class TextBox:
 
 
 def text_boxes(page, svg: str) -> tuple[float, float, list[TextBox]]:
-    """Load the SVG alone in a Playwright page and measure every visible text element."""
+    """Load the SVG alone in a Playwright page and measure every visible text element and every
+    scatter marker (markers come last, with an empty text)."""
     page.set_content(f"<html><body style='margin:0'>{svg}</body></html>")
     page.evaluate("document.fonts.ready")
     found = page.evaluate(TEXT_BOXES)
-    return found["width"], found["height"], [TextBox(**b) for b in found["boxes"]]
+    return found["width"], found["height"], [TextBox(**b) for b in found["boxes"] + found["markers"]]
 
 
 def text_problems(width: float, height: float, boxes: list[TextBox], tolerance: float = 1.5) -> list[str]:
-    """Every text box that leaves the canvas, and every pair of boxes that overlap by more than
-    `tolerance` pixels both ways (font boxes of neighbouring lines may touch)."""
+    """Every text box that leaves the canvas, and every pair of boxes (text or marker) that overlap
+    by more than `tolerance` pixels both ways (font boxes of neighbouring lines may touch); markers
+    may overlap each other."""
     out = [f"outside the {width:.0f}x{height:.0f} canvas: {b.text!r} at "
            f"({b.x0:.0f},{b.y0:.0f})-({b.x1:.0f},{b.y1:.0f})"
            for b in boxes if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > width + 0.5 or b.y1 > height + 0.5]
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
+            if a.cls == b.cls == "marker":
+                continue
             dx = min(a.x1, b.x1) - max(a.x0, b.x0)
             dy = min(a.y1, b.y1) - max(a.y0, b.y0)
             if dx > tolerance and dy > tolerance:
-                out.append(f"overlap by {dx:.0f}x{dy:.0f} px: {a.text!r} and {b.text!r}")
+                out.append(f"overlap by {dx:.0f}x{dy:.0f} px: {a.text or 'a marker'!r} and {b.text or 'a marker'!r}")
     return out
 
 

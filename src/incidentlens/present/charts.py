@@ -36,7 +36,7 @@ def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420, *, summ
         meta={"summary": summary},
     )
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
-    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
+    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True, ticklabelstandoff=6)
     return fig
 
 
@@ -282,7 +282,7 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
         fig.add_bar(y=[_label(v, what) for v in part["value"]], x=part["n"], orientation="h",
                     name=humanise(fam), marker_color=_colour(fam),
                     hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>")
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend_traceorder="normal")  # left to right, as stacked
     fig.update_yaxes(categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1],
                      title=what[0].upper() + what[1:])
     fig.update_xaxes(title="Incidents (an incident can count under several values)",
@@ -349,11 +349,11 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
                     hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>")
     top = int(quarters.groupby("quarter")["n"].sum().max()) if len(quarters) else 1
     lanes = marker_lanes(list(actions["date"]))
-    step = max(1.0, top * 0.12)
+    step = max(1.0, top * 0.16)  # room for the number above each marker
     fig.add_scatter(
         x=actions["date"], y=[top + step * (1 + lane) for lane in lanes], mode="markers+text",
         name="Government action", marker={"symbol": "diamond", "size": 11, "color": "#222"},
-        text=[str(i + 1) for i in range(len(actions))], textposition="middle right",
+        text=[str(i + 1) for i in range(len(actions))], textposition="top center",  # clear of the next marker
         customdata=[[t, ", ".join(j), humanise(k), w[:220]] for t, j, k, w in
                     zip(actions["title"], actions["jurisdictions"], actions["kind"], actions["what_it_does"])],
         hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{x|%d %b %Y}"
@@ -398,6 +398,7 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
         x = [s.share for s in shares]
         fig.add_scatter(
             x=x, y=labels, mode="markers", name=name, marker={"size": 10, "color": _colour(measure)},
+            cliponaxis=False,  # a share of 0% is a whole dot on the axis
             error_x={"type": "data", "symmetric": False, "thickness": 1.4,
                      "array": [(s.high or 0) - (s.share or 0) for s in shares],  # no base: no point, no bar
                      "arrayminus": [(s.share or 0) - (s.low or 0) for s in shares]},
