@@ -36,7 +36,8 @@ def incidents(df: pd.DataFrame) -> None:
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str) -> None:
     """The rows of a table shown on the page, as a CSV file."""
-    st.download_button(f"Download as CSV ({len(df)} rows)", df.to_csv(index=False).encode("utf-8"),
+    st.download_button(f"Download as CSV ({len(df)} rows)",
+                       exports.spreadsheet_safe(df).to_csv(index=False).encode("utf-8"),
                        file_name=file_name, mime="text/csv", key=key, on_click="ignore",
                        icon=":material/download:")
 
@@ -59,4 +60,7 @@ def exports_of(db: Database, f: Filters, n: int) -> None:
         on_click="ignore", key="dl_bundle", mime="application/zip",
     )
     st.caption("The bundle is what researchers should cite: the curated rows matching the filter, exactly as "
-               "published, described by a Frictionless data package, with the licence and how to cite.")
+               "published, described by a Frictionless data package, with the licence and how to cite. Its CSV "
+               "files keep every cell exactly, so a text cell may start with `=`, `+`, `-` or `@`, which a "
+               "spreadsheet could run as a formula: to open the tables in a spreadsheet, use the copies in the "
+               f"bundle's `{bundle.SPREADSHEET}/` folder (or the CSV download above).")
