@@ -4,7 +4,7 @@ import shlex
 
 import streamlit as st
 
-from incidentlens import ui
+from incidentlens import links, ui
 from incidentlens.present import brief
 from incidentlens.query import queries
 
@@ -20,6 +20,9 @@ st.markdown(
 if n == 0:
     st.warning("No incident matches this filter; the brief will say so. Widen the filters to get figures.")
 link = ui.permalink("")
+if links.is_local(link):
+    st.info(f"The brief will be marked as a local copy: its links ({ui.base_url()}) open only on the "
+            f"computer serving this dashboard. {links.HOW_TO_SET}")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -41,4 +44,6 @@ st.caption(f"{n} incidents in view; the table in the brief lists up to {brief.MA
            "newest first, and links to the rest.")
 st.markdown("**From the command line:**")
 flags = " ".join(f"--{k.replace('_', '-')} {shlex.quote(v)}" for k, v in f.to_params().items())
+if not links.is_local(link):
+    flags = f"--base-url {shlex.quote(ui.base_url())} {flags}"
 st.code(f"incidentlens brief --format pdf --out brief.pdf {flags}".strip(), language="bash")

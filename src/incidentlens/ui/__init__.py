@@ -192,10 +192,10 @@ def permalink(page: str = "", extra: dict | None = None) -> str:
     f: flt.Filters = st.session_state.get("applied", flt.Filters())
     own = {k: st.query_params[k] for k in st.query_params if k not in FILTER_KEYS} \
         if page == st.session_state.get("page_path") else {}
-    return links.permalink(_base_url(), page, {**f.to_params(), **own, **(extra or {})})
+    return links.permalink(base_url(), page, {**f.to_params(), **own, **(extra or {})})
 
 
-def _base_url() -> str:
+def base_url() -> str:
     """The configured public address, else the address the browser used (without the page)."""
     try:
         configured = links.base_url()

@@ -1,6 +1,7 @@
-"""The Overview as a testimony writer uses it: a cite sentence for every provider type (zero counts
-included) with the proper type names and the public address when one is set, and the chart's
-finding in words under it."""
+"""The pages as a testimony writer uses them: on the Overview a cite sentence for every provider
+type (zero counts included) with the proper type names and the public address when one is set,
+and the chart's finding in words under it; on the Brief page the command line with that address,
+or a note that the brief will be a local copy."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ PUBLIC = "https://lens.example.org"
 
 
 @pytest.fixture
-def overview(monkeypatch, tmp_path):
+def open_with(monkeypatch, tmp_path):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
     monkeypatch.setenv(links.CONFIG_ENV, str(tmp_path / "absent.toml"))
 
-    def run(base_url: str | None, params: dict[str, str]) -> AppTest:
+    def run(base_url: str | None, params: dict[str, str], page: str = "app.py") -> AppTest:
         if base_url:
             monkeypatch.setenv(links.BASE_URL_ENV, base_url)
         else:
@@ -30,13 +31,15 @@ def overview(monkeypatch, tmp_path):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for key, value in params.items():
             at.query_params[key] = value
+        if page != "app.py":
+            at.switch_page(page)
         return at.run()
 
     return run
 
 
-def test_a_cite_sentence_for_every_type_with_the_public_address(overview):
-    at = overview(PUBLIC, {"sector": "dental"})
+def test_a_cite_sentence_for_every_type_with_the_public_address(open_with):
+    at = open_with(PUBLIC, {"sector": "dental"})
     assert not at.exception
     db = load(REAL)
     h = queries.headline(db, Filters(sector=("dental",)))
@@ -48,15 +51,29 @@ def test_a_cite_sentence_for_every_type_with_the_public_address(overview):
     assert not any("localhost" in c or "local copy" in c for c in codes)
 
 
-def test_without_an_address_the_sentences_say_local_copy(overview):
-    at = overview(None, {})
+def test_without_an_address_the_sentences_say_local_copy(open_with):
+    at = open_with(None, {})
     cites = [c.value for c in at.code if c.value.startswith("Of ")]
     assert cites and all(f"http://localhost:8501/ ({links.LOCAL_NOTE})." in c for c in cites)
     assert any(links.HOW_TO_SET in c.value for c in at.caption)
 
 
-def test_the_key_chart_has_its_finding_in_words_under_it(overview):
-    at = overview(PUBLIC, {})
+def test_the_key_chart_has_its_finding_in_words_under_it(open_with):
+    at = open_with(PUBLIC, {})
     h = queries.headline(load(REAL), Filters())
     summary = charts.alt_text(charts.labelled_vs_assessed(h))
     assert any(summary in c.value.replace("\\", "") for c in at.caption)
+
+
+def test_brief_page_gives_the_command_with_the_public_address(open_with):
+    at = open_with(PUBLIC, {"sector": "dental"}, "pages/brief.py")
+    assert not at.exception
+    assert [c.value for c in at.code if c.value.startswith("incidentlens brief")] == [
+        f"incidentlens brief --format pdf --out brief.pdf --base-url {PUBLIC} --sector dental"]
+    assert not any("local copy" in i.value for i in at.info)
+
+
+def test_brief_page_says_a_local_brief_will_be_marked(open_with):
+    at = open_with(None, {}, "pages/brief.py")
+    assert any("marked as a local copy" in i.value and links.HOW_TO_SET in i.value for i in at.info)
+    assert not any("--base-url" in c.value for c in at.code)
