@@ -85,8 +85,9 @@ def is_local(url: str) -> bool:
 
 
 def permalink(base: str, page: str = "", params: Mapping[str, str] | None = None) -> str:
-    """`base`/`page`?params: page is a URL path without slashes ('' for the Overview)."""
-    query = urlencode(dict(params or {}))
+    """`base`/`page`?params: page is a URL path without slashes ('' for the Overview); commas
+    between a key's values stay readable."""
+    query = urlencode(dict(params or {}), safe=",")
     return f"{base.rstrip('/')}/{page}" + (f"?{query}" if query else "")
 
 

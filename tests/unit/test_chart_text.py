@@ -125,3 +125,13 @@ def test_who_labels_summary(real_db):
     text = charts.alt_text(charts.who_labels(df, "all incidents"))
     assert text.startswith(f"{k} of {n} sources about providers not assessed as managed IT "
                            f"({k / n * 100:.0f}%) still called them MSPs.")
+
+
+@pytest.mark.parametrize("name", ["dental", "2019-2020"])
+def test_every_coloured_series_is_named_in_the_legend_even_alone(real_db, name):
+    # Plotly hides the legend of a figure with one trace; a single provider type would then be a
+    # colour nobody can read.
+    for chart, fig in every_chart(real_db, FILTERS[name].with_(ptype=("msp",))).items():
+        for trace in fig.data:
+            if trace.type == "bar" and trace.name:
+                assert trace.showlegend, (chart, trace.name)

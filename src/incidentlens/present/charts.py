@@ -182,7 +182,7 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
     for group, part in df.groupby("provider_group", sort=True):
         fig.add_bar(
             y=[humanise(s) for s in part["speaker_type"]], x=part["share"], orientation="h",
-            name=names[group], marker_color=colours[group],
+            name=names[group], marker_color=colours[group], showlegend=True,
             error_x={"type": "data", "array": part["high"] - part["share"],
                      "arrayminus": part["share"] - part["low"], "thickness": 1.2},
             customdata=part[["k", "n"]].to_numpy(),
@@ -221,6 +221,7 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     for code in _in_order(df["provider_type"], load_package().type_family):
         part = df[df["provider_type"] == code]
         fig.add_bar(x=part["year"], y=part["n"], name=humanise(code), marker_color=_colour(code), width=0.8,
+                    showlegend=True,  # plotly hides the legend of a lone trace: the colour needs its name
                     hovertemplate="%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>")
     totals = df.groupby("year")["n"].sum()
     peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
@@ -280,7 +281,7 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
     for fam in _in_order(df["provider_family"], load_package().families):
         part = df[(df["provider_family"] == fam) & df["value"].isin(keep)]
         fig.add_bar(y=[_label(v, what) for v in part["value"]], x=part["n"], orientation="h",
-                    name=humanise(fam), marker_color=_colour(fam),
+                    name=humanise(fam), marker_color=_colour(fam), showlegend=True,
                     hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>")
     fig.update_layout(barmode="stack", legend_traceorder="normal")  # left to right, as stacked
     fig.update_yaxes(categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1],
@@ -345,7 +346,7 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
     fig = go.Figure()
     for fam in _in_order(quarters["provider_family"], load_package().families):
         part = quarters[quarters["provider_family"] == fam]
-        fig.add_bar(x=part["quarter"], y=part["n"], name=humanise(fam), marker_color=_colour(fam),
+        fig.add_bar(x=part["quarter"], y=part["n"], name=humanise(fam), marker_color=_colour(fam), showlegend=True,
                     hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>")
     top = int(quarters.groupby("quarter")["n"].sum().max()) if len(quarters) else 1
     lanes = marker_lanes(list(actions["date"]))
