@@ -67,3 +67,9 @@ def test_kappa_is_undefined_without_variation():
     assert agreement.kappa([], []) is None
     assert agreement.kappa(["msp", "msp"], ["msp", "msp"]) is None
     assert agreement.kappa(["msp", "unknown"], ["msp", "unknown"])[0] == pytest.approx(1.0)
+
+
+def test_one_labelled_incident_reads_in_the_singular(db):
+    a, _ = answer.of(db, Filters(q="fixture: towns"))
+    text = narrative.answer_sentence(a)
+    assert a.n == 1 and text.startswith("Of 1 incident in view, 1 was called") and "Of that one, 1 (" in text

@@ -130,14 +130,17 @@ def answer_sentence(a: Answer) -> str:
     if a.n == 0:
         return "No incident matches this filter. Widen the filter to see the answer."
     k = a.labelled.k
-    head = f"Of {a.n} incidents in view, {k} were called an MSP attack by at least one source."
+    noun = "incident" if a.n == 1 else "incidents"
+    verb = "was" if k == 1 else "were"
+    head = f"Of {a.n} {noun} in view, {k} {verb} called an MSP attack by at least one source."
     if k == 0:
         return head + " None is left to compare with what the providers actually were."
     t = a.transitional.k
     firms = "none of them a transitional firm" if t == 0 else (
         "1 of them a transitional firm" if t == 1 else f"{t} of them transitional firms")
     transitional = f" ({firms} still moving from break/fix)" if a.msp.k else ""
-    return (f"{head} Of those {k}, {_n_pct(a.msp)} involved a provider assessed as an MSP{transitional}, "
+    those = "Of that one" if k == 1 else f"Of those {k}"
+    return (f"{head} {those}, {_n_pct(a.msp)} involved a provider assessed as an MSP{transitional}, "
             f"and {_n_pct(a.break_fix)} a break/fix shop. The provider's service relationship with "
             f"the victims is documented for {a.documented.k} of the {k}.")
 
