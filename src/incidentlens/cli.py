@@ -10,17 +10,20 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from incidentlens import links
 from incidentlens.data.schema import data_dir, load_package
 from incidentlens.query import filters as flt
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+SERVE = Path(__file__).resolve().parents[2] / "serve.py"  # app.py behind IncidentLens's middleware
+STREAMLIT_CONFIG = SERVE.parent / ".streamlit" / "config.toml"
+ALLOWED_HOSTS_ENV = "STREAMLIT_SERVER_ALLOWED_HOSTS"
 DEBUG_ENV = "INCIDENTLENS_DEBUG"  # "1": an unexpected error shows its traceback instead of one line
 
 
@@ -241,9 +244,26 @@ def cmd_serve(args) -> int:
     base = _base_url(args)
     if base:
         env[links.BASE_URL_ENV] = base
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-           "--server.address", args.address]
-    return subprocess.call(cmd, env=env, cwd=APP.parent)
+    elif args.address not in ("127.0.0.1", "localhost", "::1"):
+        print(f"note: the dashboard accepts connections addressed to {', '.join(_local_hosts())} only; set "
+              f"{links.BASE_URL_ENV} (or --base-url) to the address readers use", file=sys.stderr)
+    return subprocess.call(serve_command(args.port, args.address, base), env=env, cwd=SERVE.parent)
+
+
+def _local_hosts() -> list[str]:
+    """The Host names .streamlit/config.toml allows (server.allowedHosts)."""
+    return tomllib.loads(STREAMLIT_CONFIG.read_text(encoding="utf-8"))["server"]["allowedHosts"]
+
+
+def serve_command(port: int, address: str, base: str | None) -> list[str]:
+    """`streamlit run serve.py`; with a public address, its host joins the Host names WebSocket
+    connections may use (unless STREAMLIT_SERVER_ALLOWED_HOSTS sets that list itself)."""
+    cmd = [sys.executable, "-m", "streamlit", "run", str(SERVE), "--server.port", str(port),
+           "--server.address", address]
+    if base and ALLOWED_HOSTS_ENV not in os.environ:
+        for host in dict.fromkeys([*_local_hosts(), urlsplit(base).hostname]):
+            cmd += ["--server.allowedHosts", str(host)]
+    return cmd
 
 
 def _global_options(p: argparse.ArgumentParser) -> None:

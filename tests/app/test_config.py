@@ -3,9 +3,15 @@ in effect, and hiding error details from browsers does not hide errors from the 
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import logging
 import os
+import socket
+import subprocess
 import tomllib
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,6 +32,7 @@ EXPECTED = {
     "server.enableXsrfProtection": True,
     "server.enableStaticServing": False,
     "server.maxUploadSize": 1,
+    "server.allowedHosts": ["localhost", "127.0.0.1", "::1"],
     "browser.gatherUsageStats": False,
 }
 
@@ -102,3 +109,71 @@ def test_exception_is_redacted_in_the_page_but_logged_in_full(project_config):
     assert errors, "the uncaught exception was not logged"
     logged = logging.Formatter().format(errors[0])
     assert "ValueError: secret /srv/path detail" in logged and "Traceback" in logged
+
+
+# ---- the served dashboard (serve.py): forged Host/Origin refused, metrics off (issue 15.12) ----
+
+def _handshake(port: int, host: str, origin: str | None) -> int:
+    """The HTTP status of a WebSocket upgrade to /_stcore/stream with this Host and Origin."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    lines = ["GET /_stcore/stream HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
+             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Protocol: streamlit",
+             *([f"Origin: {origin}"] if origin else [])]
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return int(conn.recv(4096).split()[1])
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@contextlib.contextmanager
+def served(fixture_dir, monkeypatch, **env: str):
+    """`incidentlens serve`'s command on a free loopback port, with this environment."""
+    from incidentlens import cli, local_dashboard
+
+    for name in [k for k in os.environ if k.startswith("STREAMLIT_")]:
+        monkeypatch.delenv(name)
+    for name, value in {"INCIDENTLENS_DATA": str(fixture_dir), **env}.items():
+        monkeypatch.setenv(name, value)
+    port = local_dashboard.free_port()
+    proc = subprocess.Popen(cli.serve_command(port, "127.0.0.1", env.get("INCIDENTLENS_BASE_URL")), cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        local_dashboard.wait_healthy(proc, port, timeout=60)
+        yield port
+    finally:
+        local_dashboard.stop(proc)
+
+
+def test_forged_host_or_origin_is_refused_and_metrics_are_off(fixture_dir, monkeypatch):
+    with served(fixture_dir, monkeypatch) as port:
+        assert _handshake(port, f"127.0.0.1:{port}", None) == 101
+        assert _handshake(port, f"localhost:{port}", f"http://localhost:{port}") == 101
+        # DNS rebinding: a page on evil.example resolving to this server sends its own name.
+        assert _handshake(port, "evil.example", "http://evil.example") == 403
+        assert _handshake(port, "evil.example", None) == 403
+        assert _handshake(port, f"127.0.0.1:{port}", "http://evil.example") == 403
+        assert _status(f"http://127.0.0.1:{port}/_stcore/metrics") == 404
+        assert _status(f"http://127.0.0.1:{port}/_stcore/health") == 200
+
+
+def test_the_public_host_comes_from_the_base_url_and_metrics_can_be_enabled(fixture_dir, monkeypatch):
+    with served(fixture_dir, monkeypatch, INCIDENTLENS_BASE_URL="https://lens.example.org",
+                INCIDENTLENS_METRICS="1") as port:
+        assert _handshake(port, "lens.example.org", "https://lens.example.org") == 101
+        assert _handshake(port, f"127.0.0.1:{port}", None) == 101
+        assert _handshake(port, "evil.example", "http://evil.example") == 403
+        assert _status(f"http://127.0.0.1:{port}/_stcore/metrics") == 200
+
+
+def test_an_explicit_host_list_wins(fixture_dir, monkeypatch):
+    with served(fixture_dir, monkeypatch, INCIDENTLENS_BASE_URL="https://lens.example.org",
+                STREAMLIT_SERVER_ALLOWED_HOSTS="other.example.org") as port:
+        assert _handshake(port, "other.example.org", None) == 101
+        assert _handshake(port, "lens.example.org", None) == 403
