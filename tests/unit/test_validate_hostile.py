@@ -247,3 +247,34 @@ def test_a_resource_in_a_subfolder_is_fine(data_dir):
     assert validate(data_dir) == []
     assert load(data_dir).scalar("SELECT count(*) FROM incidents") > 0
 
+
+
+# ---- CHANGELOG.md, which the Methodology page renders as Markdown ------------------------------
+
+@pytest.mark.parametrize(("line", "word"), [
+    ("- see ![x](https://evil.example/p.png)", "image"),
+    ("- <img src=x onerror=alert(1)>", "HTML"),
+    ("- [click](javascript:alert(1))", "other than a web page"),
+    ("[1]: data:text/html,x", "other than a web page"),
+    ("- <mailto:me@evil.example>", "autolink"),
+    ("- :red[alarm]", "directive"),
+])
+def test_changelog_markup_that_reaches_out_is_a_problem(data_dir, line, word):
+    (data_dir / "CHANGELOG.md").write_text(f"# Changelog\n\n## 1.0\n{line}\n", encoding="utf-8")
+    problems = validate(data_dir)
+    assert [(p.file, p.line) for p in problems] == [("CHANGELOG.md", 4)] and word in problems[0].message
+
+
+def test_changelog_links_to_web_pages_are_fine(data_dir):
+    (data_dir / "CHANGELOG.md").write_text("# Changelog\n- [source](https://example.org/a) and "
+                                           "https://example.org/b, <https://example.org/c>\n", encoding="utf-8")
+    assert validate(data_dir) == []
+
+
+def test_changelog_that_is_not_utf8_or_leaves_the_folder_is_a_problem(data_dir):
+    (data_dir / "CHANGELOG.md").write_bytes(b"# Changelog\n\xff\n")
+    assert [(p.file, p.line) for p in validate(data_dir)] == [("CHANGELOG.md", 2)]
+    (data_dir / "CHANGELOG.md").unlink()
+    (data_dir / "CHANGELOG.md").symlink_to("/etc/passwd")
+    problems = validate(data_dir)
+    assert [p.file for p in problems] == ["CHANGELOG.md"] and "outside" in problems[0].message

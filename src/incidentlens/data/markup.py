@@ -17,9 +17,32 @@ MARKUP: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# The dataset's CHANGELOG.md is Markdown and cites its sources, so links to web pages stay; what
+# could fetch something, run something or change how the page looks does not.
+CHANGELOG: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"!\["), "a Markdown image"),
+    (re.compile(r"\]\((?!\s*<?https?://)"), "a link to something other than a web page"),
+    (re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*<?(?!https?://)", re.MULTILINE), "a link definition to something "
+                                                                            "other than a web page"),
+    (re.compile(r"<(?!https?://)[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>|<[^\s<>@]+@[^\s<>]+>"),
+     "an autolink to something other than a web page"),
+    MARKUP[3],
+    MARKUP[4],
+)
+
+
 def markup(text: str) -> str | None:
     """What markup `text` holds, in words, or None when it holds none."""
-    for pattern, what in MARKUP:
+    return _first(MARKUP, text)
+
+
+def changelog_markup(text: str) -> str | None:
+    """What a line of the dataset's CHANGELOG.md holds that the page must not render, or None."""
+    return _first(CHANGELOG, text)
+
+
+def _first(patterns: tuple[tuple[re.Pattern[str], str], ...], text: str) -> str | None:
+    for pattern, what in patterns:
         if pattern.search(text):
             return what
     return None

@@ -22,8 +22,15 @@ from urllib.parse import urlsplit
 from frictionless import Resource, Schema
 
 from incidentlens.data import descriptor, rules
-from incidentlens.data.markup import markup
-from incidentlens.data.schema import LIST_SEPARATOR, Package, data_dir, load_package, resource_path
+from incidentlens.data.markup import changelog_markup, markup
+from incidentlens.data.schema import (
+    LIST_SEPARATOR,
+    OutsideDataFolder,
+    Package,
+    data_dir,
+    load_package,
+    resource_path,
+)
 
 MAX_CELL = 20_000
 # Bidi overrides and isolates can make text render differently from what it contains.
@@ -83,10 +90,34 @@ def validate(directory=None, today: dt.date | None = None) -> list[Problem]:
         problems += _cells(base, res, table)
         problems += _rules(pkg, name, table, today)
     problems += _cross(tables, pkg)
+    problems += _changelog(base)
     return sorted(set(problems))
 
 
 JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+def _changelog(base: Path) -> list[Problem]:
+    """CHANGELOG.md, which the Methodology page renders as Markdown: inside the folder, UTF-8, and
+    without images, HTML, directives or links to anything but web pages."""
+    name = "CHANGELOG.md"
+    if not (base / name).exists() and not (base / name).is_symlink():
+        return []
+    try:
+        raw = resource_path(base, name).read_bytes()
+    except OutsideDataFolder:
+        return [Problem(name, 1, 1, "links to a file outside the data folder")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [Problem(name, line, 1, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = changelog_markup(line)
+        if found:
+            out.append(Problem(name, number, 1, f"holds {found}; the Methodology page shows this file"))
+    return out
 
 
 def _json_positions(text: str) -> dict[descriptor.JsonPath, tuple[int, int]]:
