@@ -113,8 +113,8 @@ def _changelog(base: Path) -> list[Problem]:
         line = raw[: exc.start].count(b"\n") + 1
         return [Problem(name, line, 1, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
     out = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        found = changelog_markup(line)
+    for number, content in enumerate(text.splitlines(), start=1):
+        found = changelog_markup(content)
         if found:
             out.append(Problem(name, number, 1, f"holds {found}; the Methodology page shows this file"))
     return out
