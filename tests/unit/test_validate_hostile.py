@@ -176,6 +176,19 @@ def test_a_descriptor_without_a_custom_key_validates_and_loads(data_dir, key):
     assert db.scalar("SELECT count(*) FROM incidents") > 0
 
 
+def test_a_descriptor_without_every_custom_key_but_the_list_separators_validates_and_loads(data_dir):
+    raw = descriptor(data_dir)
+    for key in [k for k in raw if k.startswith("x-")]:
+        del raw[key]
+    for res in raw["resources"]:
+        for f in res["schema"]["fields"]:
+            for key in [k for k in f if k.startswith("x-") and k != "x-list-separator"]:
+                del f[key]
+    save(data_dir, raw)
+    assert validate(data_dir) == []
+    assert load(data_dir).scalar("SELECT count(*) FROM policy_actions") > 0
+
+
 @pytest.mark.parametrize(("mutate", "word"), [
     (lambda raw: field(raw, "incidents", "countries").pop("x-list-separator"), "x-list-separator"),
     (lambda raw: field(raw, "incidents", "provider_type").__setitem__("x-colours", {"msp": "red"}), "colour"),

@@ -26,6 +26,8 @@ JsonPath = tuple[str | int, ...]
 RESOURCES = ("incidents", "sources", "policy_actions")
 LIST_COLUMNS = {"incidents": ("countries", "us_states", "victim_sectors"),
                 "policy_actions": ("jurisdictions", "provider_types_named", "source_urls")}
+# Columns the pages show as links: checked as http(s) addresses (markup rules do not apply).
+LINK_COLUMNS = {"sources": ("url",), "policy_actions": ("source_urls",)}
 # Columns the pages compute with: the loader types each column from its declared type.
 TYPED_COLUMNS = {
     "incidents": {"attack_date": "date", "disclosed_date": "date", "last_reviewed": "date",

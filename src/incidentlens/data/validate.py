@@ -263,6 +263,7 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
     """Rules frictionless cannot express: list items, control characters, URLs, dates."""
     fields = pkg.fields(name)
     col_of = {f.name: i + 1 for i, f in enumerate(fields)}
+    links = descriptor.LINK_COLUMNS.get(name, ())
     out = []
     for row, line in zip(table.rows, table.lines):
         for f in fields:
@@ -275,7 +276,9 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
                 out.append(Problem(*at, f"{f.name}: contains control or bidi character U+{ord(bad):04X}"))
             if f.is_list and value:
                 out += _list_items(at, f, value)
-            if value and not _is_link(f) and (found := markup(value)):
+            if value and f.name in links:
+                out += [p for item in (value.split(LIST_SEPARATOR) if f.is_list else [value]) for p in _url(at, item)]
+            elif value and (found := markup(value)):
                 out.append(Problem(*at, f"{f.name}: holds {found}; text is shown as written, so leave markup out"))
             if value and f.type in ("integer", "number") and (why := _number(f.type, value)):
                 out.append(Problem(*at, f"{f.name}: '{value[:40]}' {why}"))
@@ -284,16 +287,9 @@ def _rules(pkg: Package, name: str, table: Table, today: dt.date) -> list[Proble
                     out.append(Problem(*at, f"{f.name}: '{value[:40]}' is not a YYYY-MM-DD date"))
                 elif (day := _date(value)) and day > today:
                     out.append(Problem(*at, f"{f.name}: {value} is in the future"))
-            if f.name == "url" and value:
-                out += _url(at, value)
         out += _row_rules(name, row, line, col_of, table.name)
         out += _codebook(pkg, name, row, line, col_of, table.name)
     return out
-
-
-def _is_link(f) -> bool:
-    """A column of web addresses (checked as URLs, so markup rules do not apply)."""
-    return f.name == "url" or "http" in (f.item_pattern or "")
 
 
 INT64 = 2**63
@@ -331,8 +327,6 @@ def _list_items(at: tuple[str, int, int], f, value: str) -> list[Problem]:
             out.append(Problem(*at, f"{f.name}: '{item}' is not an allowed value"))
         elif f.item_pattern and not re.fullmatch(f.item_pattern, item):
             out.append(Problem(*at, f"{f.name}: '{item}' does not match {f.item_pattern}"))
-        elif f.item_pattern and "http" in f.item_pattern:
-            out += _url(at, item)
     if len(set(items)) != len(items):
         out.append(Problem(*at, f"{f.name}: repeated item in '{value}'"))
     return out
