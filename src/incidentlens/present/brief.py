@@ -1,12 +1,10 @@
-"""A two-to-four page brief for one filter, as PDF (fpdf2) for print and DOCX (python-docx)
-for staff who edit. Both render the same `Brief` content, built from the query layer."""
+"""The content of a brief for one filter, built from the query layer; `brief_pdf` (fpdf2, for
+print) and `brief_docx` (python-docx, for staff who edit) lay the same content out."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
@@ -19,7 +17,6 @@ from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
 MAX_TABLE_ROWS = 25
-FONT_DIR = Path("/usr/share/fonts/truetype/liberation")
 LIMITATIONS = [
     "Only publicly reported incidents are included; prominent cases and English-language "
     "coverage are over-represented, and small providers that closed leave few traces.",
@@ -138,240 +135,14 @@ def robustness_rows(b: Brief) -> list[tuple[str, str, str]]:
     return [(r.label, cell(r.shares["msp"]), cell(r.shares["break_fix"])) for r in b.readings]
 
 
-# ---- PDF ---------------------------------------------------------------------------------------
-def to_pdf(b: Brief) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(True, margin=16)
-    family = _fonts(pdf)
-    pdf.set_title(b.title)
-    pdf.set_creator("IncidentLens")
-    pdf.alias_nb_pages()
-
-    def footer() -> None:
-        pdf.set_y(-12)
-        pdf.set_font(family, "", 8)
-        pdf.set_text_color(110)
-        pdf.cell(0, 5, _t(f"IncidentLens brief · dataset v{b.version} · page {pdf.page_no()}/{{nb}}",
-                          family), align="C")
-        pdf.set_text_color(0)
-
-    pdf.footer = footer  # type: ignore[method-assign]  # fpdf2 calls this on every page
-    pdf.add_page()
-    pdf.set_font(family, "B", 17)
-    _line(pdf, 8, _t(b.title, family))
-    pdf.set_font(family, "", 10)
-    pdf.set_text_color(80)
-    _line(pdf, 5, _t(f"{b.date} · IncidentLens dataset v{b.version}", family))
-    _line(pdf, 5, _t(f"Filter: {b.filter_words}", family))
-    _line(pdf, 5, _t(f"View online: {b.permalink}", family))
-    if b.local_note:
-        pdf.set_font(family, "B", 10)
-        pdf.set_text_color(170, 0, 0)
-        _line(pdf, 5, _t(b.local_note, family))
-    pdf.set_text_color(0)
-    pdf.ln(3)
-    _h2(pdf, family, "The answer")
-    pdf.set_font(family, "B", 11)
-    _line(pdf, 5.5, _t(b.answer, family))
-    pdf.set_font(family, "", 10)
-    pdf.ln(1)
-    _line(pdf, 5, _t(b.robustness + " See 'How solid is this number?' below.", family))
-    pdf.ln(3)
-    _h2(pdf, family, "Headline figures")
-    if b.empty:
-        pdf.set_font(family, "", 10)
-        _line(pdf, 5, _t("No incident matches this filter, so there are no figures, charts or "
-                                "table in this brief. Widen the filter and generate it again.", family))
-    else:
-        pdf.set_font(family, "", 9.5)
-        with pdf.table(col_widths=(55, 45), text_align=("LEFT", "LEFT"), line_height=5,
-                       first_row_as_headings=False) as table:
-            for label, value in figure_rows(b):
-                row = table.row()
-                row.cell(_t(label, family))
-                row.cell(_t(value, family))
-    pdf.ln(3)
-    _h2(pdf, family, "What the numbers say")
-    pdf.set_font(family, "", 10)
-    for s in b.takeaways:
-        _line(pdf, 5, _t(f"• {s}", family))
-        pdf.ln(1)
-    for png in b.charts_png:
-        pdf.ln(2)
-        pdf.image(io.BytesIO(png), w=pdf.epw * 0.92)
-    if b.chart_note:
-        _line(pdf, 5, _t(f"(Charts not included: {b.chart_note})", family))
-    if not b.empty:
-        pdf.add_page()
-        _h2(pdf, family, "How solid is this number?")
-        pdf.set_font(family, "", 10)
-        _line(pdf, 5, _t(b.robustness, family))
-        pdf.ln(2)
-        pdf.set_font(family, "", 8.5)
-        with pdf.table(col_widths=(40, 30, 30), line_height=4.2, text_align="LEFT") as table:
-            head = table.row()
-            for c in ("Reading", "Provider assessed as an MSP", "Provider a break/fix shop"):
-                head.cell(c)
-            for label, msp, bf in robustness_rows(b):
-                row = table.row()
-                for c in (label, msp, bf):
-                    row.cell(_t(c, family))
-        if b.robustness_png:
-            pdf.ln(2)
-            pdf.image(io.BytesIO(b.robustness_png), w=pdf.epw * 0.92)
-        pdf.ln(3)
-        _h2(pdf, family, "Incidents in view")
-        pdf.set_font(family, "", 7.5)
-        cols = ["incident", "date", "victims", "provider", "assessed as", "labels used", "notes"]
-        with pdf.table(col_widths=(34, 13, 11, 26, 17, 28, 9), line_height=3.6,
-                       text_align="LEFT") as table:
-            head = table.row()
-            for c in cols:
-                head.cell(c.capitalize())
-            for rec in b.table.to_dict("records"):
-                row = table.row()
-                for c in cols:
-                    row.cell(_t(str(rec[c]), family))
-        if b.more_rows:
-            pdf.set_font(family, "I", 8.5)
-            _line(pdf, 5, _t(f"…and {b.more_rows} more incidents: open the permalink to see them all.",
-                                    family))
-    pdf.ln(3)
-    _h2(pdf, family, "Method and limitations")
-    pdf.set_font(family, "", 9)
-    for s in LIMITATIONS:
-        _line(pdf, 4.5, _t(f"• {s}", family))
-    if b.notes:
-        pdf.ln(2)
-        _h2(pdf, family, "Notes (sources)")
-        pdf.set_font(family, "", 7.5)
-        for i, note in enumerate(b.notes, 1):
-            _line(pdf, 3.6, _t(f"{i}. {note}", family))
-    pdf.ln(2)
-    pdf.set_font(family, "", 8.5)
-    _line(pdf, 4.5, _t(narrative.dataset_citation(b.version, b.date)["apa"] + f" {links.cite(b.permalink)}", family))
-    return bytes(pdf.output())
-
-
-def _fonts(pdf) -> str:
-    """Liberation Sans (Unicode) when Debian's fonts-liberation is installed, else Helvetica."""
-    regular = FONT_DIR / "LiberationSans-Regular.ttf"
-    if not regular.exists():
-        return "helvetica"
-    pdf.add_font("Liberation", "", str(regular))
-    pdf.add_font("Liberation", "B", str(FONT_DIR / "LiberationSans-Bold.ttf"))
-    pdf.add_font("Liberation", "I", str(FONT_DIR / "LiberationSans-Italic.ttf"))
-    return "Liberation"
-
-
-def _t(text: str, family: str) -> str:
-    """Text the chosen font can draw: core fonts are Latin-1 only."""
-    if family == "helvetica":
-        return text.replace("–", "-").replace("…", "...").replace("•", "-").replace("·", "-") \
-            .encode("latin-1", "replace").decode("latin-1")
-    return "".join(ch if ord(ch) < 0x2E80 else "?" for ch in text)
-
-
-def _line(pdf, height: float, text: str) -> None:
-    """A wrapped paragraph that leaves the cursor at the left margin of the next line."""
-    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT", align="L")
-
-
-def _h2(pdf, family: str, text: str) -> None:
-    pdf.set_font(family, "B", 12.5)
-    pdf.set_text_color(0, 70, 130)
-    _line(pdf, 7, _t(text, family))
-    pdf.set_text_color(0)
-
-
-# ---- DOCX --------------------------------------------------------------------------------------
-def to_docx(b: Brief) -> bytes:
-    from docx import Document
-    from docx.shared import Cm, Pt, RGBColor
-
-    doc = Document()
-    for section in doc.sections:
-        section.left_margin = section.right_margin = Cm(2)
-    doc.styles["Normal"].font.name = "Liberation Sans"
-    doc.styles["Normal"].font.size = Pt(10)
-    doc.add_heading(b.title, level=1)
-    doc.add_paragraph(f"{b.date} · IncidentLens dataset v{b.version}")
-    doc.add_paragraph(f"Filter: {b.filter_words}")
-    doc.add_paragraph(f"View online: {b.permalink}")
-    if b.local_note:
-        local = doc.add_paragraph().add_run(b.local_note)
-        local.bold = True
-        local.font.color.rgb = RGBColor(170, 0, 0)
-    doc.add_heading("The answer", level=2)
-    doc.add_paragraph().add_run(b.answer).bold = True
-    doc.add_paragraph(b.robustness + " See 'How solid is this number?' below.")
-    doc.add_heading("Headline figures", level=2)
-    if b.empty:
-        doc.add_paragraph("No incident matches this filter, so there are no figures, charts or table in "
-                          "this brief. Widen the filter and generate it again.")
-    else:
-        t = doc.add_table(rows=0, cols=2)
-        t.style = "Light Grid Accent 1"
-        for label, value in figure_rows(b):
-            cells = t.add_row().cells
-            cells[0].text, cells[1].text = label, value
-    doc.add_heading("What the numbers say", level=2)
-    for s in b.takeaways:
-        doc.add_paragraph(s, style="List Bullet")
-    for png in b.charts_png:
-        doc.add_picture(io.BytesIO(png), width=Cm(17))
-    if b.chart_note:
-        doc.add_paragraph(f"(Charts not included: {b.chart_note})")
-    if not b.empty:
-        doc.add_page_break()
-        doc.add_heading("How solid is this number?", level=2)
-        doc.add_paragraph(b.robustness)
-        t = doc.add_table(rows=1, cols=3)
-        t.style = "Light Grid Accent 1"
-        for cell, c in zip(t.rows[0].cells, ("Reading", "Provider assessed as an MSP", "Provider a break/fix shop")):
-            cell.text = c
-        for values in robustness_rows(b):
-            for cell, v in zip(t.add_row().cells, values):
-                cell.text = v
-        if b.robustness_png:
-            doc.add_picture(io.BytesIO(b.robustness_png), width=Cm(17))
-        doc.add_heading("Incidents in view", level=2)
-        cols = ["incident", "date", "victims", "provider", "assessed as", "labels used"]
-        t = doc.add_table(rows=1, cols=len(cols))
-        t.style = "Light Grid Accent 1"
-        for cell, c in zip(t.rows[0].cells, cols):
-            cell.text = c.capitalize()
-        for rec in b.table.to_dict("records"):
-            cells = t.add_row().cells
-            for cell, c in zip(cells, cols):
-                cell.text = str(rec[c])
-            if rec["notes"]:  # numbered references to the notes below, as superscripts
-                run = cells[0].paragraphs[0].add_run(" " + rec["notes"])
-                run.font.superscript = True
-            for cell in cells:
-                for p in cell.paragraphs:
-                    for run in p.runs:
-                        run.font.size = Pt(8)
-        if b.more_rows:
-            doc.add_paragraph(f"…and {b.more_rows} more incidents: open the permalink to see them all.")
-    doc.add_heading("Method and limitations", level=2)
-    for s in LIMITATIONS:
-        doc.add_paragraph(s, style="List Bullet")
-    if b.notes:
-        doc.add_heading("Notes (sources)", level=2)
-        for note in b.notes:
-            doc.add_paragraph(note, style="List Number")
-    doc.add_paragraph(narrative.dataset_citation(b.version, b.date)["apa"] + f" {links.cite(b.permalink)}")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
-
-
 def render(b: Brief, fmt: str) -> bytes:
+    """The brief as PDF (brief_pdf) or Word (brief_docx): one content, two layouts."""
     if fmt == "pdf":
-        return to_pdf(b)
+        from incidentlens.present import brief_pdf
+
+        return brief_pdf.render(b)
     if fmt == "docx":
-        return to_docx(b)
+        from incidentlens.present import brief_docx
+
+        return brief_docx.render(b)
     raise ValueError(f"unknown brief format {fmt!r}; choose pdf or docx")
