@@ -85,7 +85,9 @@ def _db(args):
     try:
         return load(args.data)
     except DataError as exc:
-        print(exc, file=sys.stderr)
+        n = len(exc.problems)
+        print(f"incidentlens: error: the data does not validate ({n} problem{'s' if n > 1 else ''}, the first: "
+              f"{exc.problems[0]}); `incidentlens validate` lists them", file=sys.stderr)
         raise SystemExit(1) from None
 
 

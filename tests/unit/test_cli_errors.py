@@ -72,7 +72,14 @@ def test_debug_shows_the_traceback(fixture_dir, monkeypatch):
         cli.main(["--data", str(fixture_dir), "export", "--format", "csv", "--out", "x.csv"])
 
 
-WORDS = st.sampled_from(["--years", "--ptype", "--q", "--base-url", "--format", "--out", "--compare", "--share-of",
+@pytest.mark.parametrize("command", [["stats"], ["export", "--format", "csv", "--out", "x.csv"]])
+def test_data_that_does_not_validate_is_one_line_naming_the_first_problem(tmp_path, capsys, command):
+    code, errors = run(["--data", str(tmp_path / "nowhere"), *command], capsys)
+    assert code == 1 and len(errors) == 1 and "datapackage.json:1:1: file not found" in errors[0], errors
+
+
+WORDS = st.sampled_from(["--data", "--years", "--ptype", "--q", "--base-url", "--format", "--out", "--compare",
+                         "--share-of",
                          "--country", "--json", "--robustness", "--no-charts", "2019-2021", "msp", "csv", "docx",
                          "bundle", "2100", "x,y", "label=msp", "http://x.example", "", "-", "--", "=",
                          "\x01", "\u202e", "é", "../..", "/dev/null"])
