@@ -59,7 +59,9 @@ def test_takeaways_carry_the_headline_numbers(db, raw, f):
     assert lines[0].startswith(f"{k} of {n} incidents in view ({pct(k / n)})")
     msp = h.labelled_share("msp")
     managed = sum(t.share.k for t in h.labelled_by_type if t.code in raw["managed_types"])
-    assert lines[1].startswith(f"Of those {k}, {msp.k} ({msp.percent()}) involved a provider assessed as an MSP")
+    assert lines[1].startswith(f"Of those {k}, {msp.k} ({msp.percent().replace(' (', ', ').rstrip(')')}) involved "
+                               "a provider assessed as an MSP")
+    assert "((" not in lines[1] and "))" not in lines[1]
     assert f"{managed} ({pct(managed / k)}) were managed-IT providers" in lines[1]
     others = [t for t in h.labelled_by_type if t.code not in raw["managed_types"] and t.share.k]
     top = max(others, key=lambda t: t.share.k)  # max() keeps the first of equals, as a stable sort does

@@ -36,7 +36,7 @@ def takeaways(h: Headline) -> list[str]:
         other = sorted((t for t in h.labelled_by_type if t.code not in managed_types and t.share.k),
                        key=lambda t: -t.share.k)
         out.append(
-            f"Of those {n_lab}, {msp.k} ({msp.percent()}) involved a provider assessed as an MSP; "
+            f"Of those {n_lab}, {_n_pct(msp)} involved a provider assessed as an MSP; "
             f"{managed} ({_pct(managed / n_lab)}) were managed-IT providers of any kind (MSP, MSSP, "
             "outsourcer or public shared IT)."
         )
