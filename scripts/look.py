@@ -1,5 +1,5 @@
 """Look at the whole product in two minutes: every page (and a few filtered deep links) opened in
-headless chromium, each tab of a page clicked, full-page screenshots saved, every chart image
+headless chromium, each tab of a page clicked and each expander opened, full-page screenshots saved, every chart image
 downloaded as a user would (PNG and SVG), the brief downloaded (PDF pages drawn as PNG, Word
 saved), and an index.html to page through them.
 
@@ -36,6 +36,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 WIDTH, HEIGHT = 1400, 1000
+CLOSED_EXPANDERS = "[data-testid=stMain] [data-testid=stExpander] details:not([open]) > summary >> visible=true"
 TIMEOUT = 60_000
 # name -> path and query string. Every page by its URL path, then deep links a user would follow.
 VIEWS = {
@@ -73,13 +74,25 @@ def idle(page: Page) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=TIMEOUT)
 
 
+MEASURE = """() => ({
+  scroll: Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stSidebarContent]')]
+    .map(e => e.scrollHeight)),
+  bottom: document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect().bottom})"""
+
+
 def screenshot(page: Page, path: Path) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so the viewport is stretched to it."""
-    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
-                           "[data-testid=stSidebarContent]')].map(e => e.scrollHeight), 0)")
-    page.set_viewport_size({"width": WIDTH, "height": min(max(HEIGHT, height + 40), 16_000)})
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(path), full_page=True)
+    """The whole page. Streamlit scrolls inside its main block and draws some content only once
+    it is in view, so the viewport grows until the content ends well above its bottom."""
+    height = HEIGHT
+    for _ in range(10):
+        m = page.evaluate(MEASURE)
+        if m["scroll"] <= height and m["bottom"] < height - 60 or height >= 16_000:
+            break
+        height = int(min(16_000, max(m["scroll"], m["bottom"] + 200, height + 600)))
+        page.set_viewport_size({"width": WIDTH, "height": height})
+        page.wait_for_timeout(1000)
+    bottom = page.evaluate(MEASURE)["bottom"]
+    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": WIDTH, "height": min(height, bottom + 60)})
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
 
@@ -156,6 +169,10 @@ def look(base: str, views: dict[str, str], report: Report) -> None:
                     page.locator("[data-testid=stMain] [role=tab]").nth(i).click()
                     idle(page)
                 where = f"{view}-{slug(name)}" if name else view
+                for summary in page.locator(CLOSED_EXPANDERS).all():
+                    summary.click()  # open: the permalink and cite sentences are for review too
+                idle(page)
+                page.wait_for_timeout(800)  # expanders draw their content after opening
                 shot = report.out / "pages" / f"{where}.png"
                 screenshot(page, shot)
                 report.add(f"{where}  ({page.url.removeprefix(base)})", shot)

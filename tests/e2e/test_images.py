@@ -10,14 +10,17 @@ brief is drawn with pdftoppm and must keep its ink inside the page margins.
 from __future__ import annotations
 
 import inspect
+import io
 from collections.abc import Callable
+from pathlib import Path
 
 import layout_check
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 import streamlit  # noqa: F401  (the dashboard's condition: switches plotly's default template)
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from incidentlens.data.database import Database, load
 from incidentlens.present import brief, charts, images, narrative
@@ -152,3 +155,41 @@ def test_brief_chart_images_at_brief_width(page: Page, db):
     figs = [charts.labelled_vs_assessed(queries.headline(db, f)),
             charts.by_year(queries.by_year(db, f), _words(db, f))]
     assert [p for fig in figs for p in _check_svg(page, fig, width=1000)] == []
+
+
+def _idle(page: Page) -> None:
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)
+
+
+def test_images_and_brief_downloaded_from_the_dashboard_keep_every_label_whole(page: Page, server_url, tmp_path):
+    # The path a user takes: the dashboard process (Streamlit imported) renders the downloads.
+    page.goto(f"{server_url}/?sector=dental")
+    buttons = page.get_by_role("button", name="SVG image")
+    buttons.first.wait_for(timeout=60_000)
+    _idle(page)
+    assert buttons.count() >= 2
+    problems = []
+    for i in range(buttons.count()):
+        with page.expect_download(timeout=60_000) as info:
+            buttons.nth(i).click()
+        svg = Path(info.value.path()).read_text(encoding="utf-8")
+        checker = page.context.new_page()
+        w, h, boxes = layout_check.text_boxes(checker, svg)
+        checker.close()
+        problems += layout_check.text_problems(w, h, boxes)
+        assert "sector=dental" in svg
+    assert problems == []
+    page.goto(f"{server_url}/brief?sector=dental")
+    button = page.get_by_role("button", name="Download PDF brief")
+    button.wait_for(timeout=60_000)
+    _idle(page)
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    pdf = Path(info.value.path()).read_bytes()
+    pages = layout_check.pdf_pages(pdf, dpi=72)
+    border = round(7 / 25.4 * 72)
+    assert pages and all(layout_check.edge_problems(p, border) == [] for p in pages)
+    charts_in_pdf = [image.image for p in PdfReader(io.BytesIO(pdf)).pages for image in p.images]
+    assert len(charts_in_pdf) >= 2
+    assert all(layout_check.edge_problems(c, border=2 * (images.PAD - 4)) == [] for c in charts_in_pdf)
