@@ -127,14 +127,17 @@ def test_image_layout_does_not_depend_on_the_active_template(page: Page, db, tem
     assert boxes() == reference
 
 
-def test_a_long_link_is_wrapped_inside_the_image(page: Page, db):
+def test_a_long_title_and_link_are_wrapped_inside_a_narrow_image(page: Page, db):
     fig = charts.by_year(queries.by_year(db, Filters()), "all incidents")
+    fig.update_layout(title_text="A finding stated at length " * 8, title_subtitle_text="with its filter " * 20)
     link = "https://incidentlens.example.org/explorer?q=" + "x" * 400
-    svg = images.render(images.with_furniture(fig, link, width=800), "svg").decode()
+    svg = images.render(images.with_furniture(fig, link, width=600), "svg").decode()
     w, h, boxes = layout_check.text_boxes(page, svg)
     assert layout_check.text_problems(w, h, boxes) == []
     pieces = [b.text for b in boxes if len(b.text) > 10 and b.text in link]
     assert len(pieces) > 1 and "".join(pieces) == link  # broken over lines, nothing lost
+    title = next(b for b in boxes if b.text.startswith("A finding"))
+    assert title.y1 - title.y0 > 3 * images.TITLE_SIZE  # several lines, not one cut line
 
 
 @pytest.mark.parametrize("f", [Filters(), SCENARIOS["long filter"]], ids=["all", "long filter"])
