@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from incidentlens.data.database import DataError, load
+from incidentlens.data.descriptor import VOCABULARY_COLUMNS
 from incidentlens.data.schema import OutsideDataFolder
 from incidentlens.data.validate import validate
 
@@ -155,12 +156,15 @@ def test_mixed_line_endings_validate_and_load(data_dir, name, endings):
                          ["%" + "\r" + "%"]) == 0 for c in cols)
 
 
-CUSTOM = [("x-provider-families",), ("x-provider-type-family",), ("x-provider-family-labels",),
+CUSTOM = [("x-provider-families",), ("x-provider-family-labels",),
           ("x-provider-family-colours",), ("incidents", "provider_type", "x-labels"),
           ("incidents", "provider_type", "x-colours"), ("incidents", "provider_type", "x-phrases"),
           ("incidents", "type_rule", "x-gives"), ("incidents", "type_rule", "x-requires-alternative"),
-          ("incidents", "victim_sectors", "x-item-enum"), ("sources", "label_term", "x-vocabulary"),
+          ("incidents", "victim_sectors", "x-item-enum"), ("sources", "source_type", "x-vocabulary"),
           ("incidents", "service_relationship", "x-phrases")]
+# The keys the pages read as the list of codes (types and their families, filter vocabularies).
+CODE_LISTS = [("x-provider-type-family",), ("sources", "label_term", "x-vocabulary"),
+              ("incidents", "provider_type", "x-vocabulary"), ("policy_actions", "kind", "x-vocabulary")]
 
 
 @pytest.mark.parametrize("key", CUSTOM, ids=lambda k: ".".join(k))
@@ -176,13 +180,35 @@ def test_a_descriptor_without_a_custom_key_validates_and_loads(data_dir, key):
     assert db.scalar("SELECT count(*) FROM incidents") > 0
 
 
-def test_a_descriptor_without_every_custom_key_but_the_list_separators_validates_and_loads(data_dir):
+@pytest.mark.parametrize("key", CODE_LISTS, ids=lambda k: ".".join(k))
+def test_a_descriptor_without_a_code_list_is_refused_at_its_line(data_dir, key):
     raw = descriptor(data_dir)
-    for key in [k for k in raw if k.startswith("x-")]:
+    if len(key) == 1:
+        del raw[key[0]]
+    else:
+        del field(raw, *key[:2])[key[2]]
+    save(data_dir, raw)
+    problems = validate(data_dir)
+    assert problems and all(p.file == "datapackage.json" for p in problems)
+    assert any(key[-1] in p.message for p in problems), problems
+
+
+def test_a_vocabulary_that_misses_a_code_is_refused(data_dir):
+    raw = descriptor(data_dir)
+    del field(raw, "sources", "label_term")["x-vocabulary"]["unnamed"]
+    save(data_dir, raw)
+    assert any("missing unnamed" in p.message for p in validate(data_dir))
+
+
+def test_a_descriptor_without_every_optional_custom_key_validates_and_loads(data_dir):
+    raw = descriptor(data_dir)
+    keep = {"x-list-separator", "x-provider-type-family"}
+    for key in [k for k in raw if k.startswith("x-") and k not in keep]:
         del raw[key]
     for res in raw["resources"]:
         for f in res["schema"]["fields"]:
-            for key in [k for k in f if k.startswith("x-") and k != "x-list-separator"]:
+            kept = keep | ({"x-vocabulary"} if f["name"] in VOCABULARY_COLUMNS.get(res["name"], ()) else set())
+            for key in [k for k in f if k.startswith("x-") and k not in kept]:
                 del f[key]
     save(data_dir, raw)
     assert validate(data_dir) == []

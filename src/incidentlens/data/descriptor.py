@@ -28,6 +28,13 @@ LIST_COLUMNS = {"incidents": ("countries", "us_states", "victim_sectors"),
                 "policy_actions": ("jurisdictions", "provider_types_named", "source_urls")}
 # Columns the pages show as links: checked as http(s) addresses (markup rules do not apply).
 LINK_COLUMNS = {"sources": ("url",), "policy_actions": ("source_urls",)}
+# Columns whose x-vocabulary the pages read as the list of codes (filter options, sort orders,
+# the policy page's kinds), so it must be there and name every code; elsewhere it is optional.
+VOCABULARY_COLUMNS = {
+    "incidents": ("provider_type", "victim_sectors", "route", "attack_type", "type_confidence", "type_rule"),
+    "sources": ("label_term", "speaker_type"),
+    "policy_actions": ("kind",),
+}
 # Columns the pages compute with: the loader types each column from its declared type.
 TYPED_COLUMNS = {
     "incidents": {"attack_date": "date", "disclosed_date": "date", "last_reviewed": "date",
@@ -138,7 +145,25 @@ def check(raw: object, base: Path) -> list[Finding]:
     for name in RESOURCES:
         if name not in names:
             out.append(Finding(("resources",), f"the dashboard needs a resource named '{name}'"))
-    return out
+    return out or _families(raw)
+
+
+def _codes_of(field: dict) -> list:
+    """A field's codes (its enum or x-item-enum), or [] when it has none in a usable shape."""
+    constraints = field.get("constraints") if isinstance(field.get("constraints"), dict) else {}
+    codes = constraints.get("enum") or field.get("x-item-enum") or []
+    return codes if isinstance(codes, list) else []
+
+
+def _families(raw: dict) -> list[Finding]:
+    """Every provider type has a family: the pages list the types from x-provider-type-family."""
+    incidents = next(r for r in raw["resources"] if r["name"] == "incidents")
+    types = next((_codes_of(f) for f in incidents["schema"]["fields"] if f["name"] == "provider_type"), [])
+    missing = [code for code in types if code not in raw.get("x-provider-type-family", {})]
+    if missing:
+        return [Finding(("x-provider-type-family",), f"x-provider-type-family needs every provider type; missing "
+                                                      f"{', '.join(missing[:5])}")]
+    return []
 
 
 def _package(raw: dict) -> list[Finding]:
@@ -219,7 +244,7 @@ def _field(resource: str, field: dict, at: JsonPath) -> list[Finding]:
 
 
 def _lists(resource: str, fields: list, at: JsonPath) -> list[Finding]:
-    """The columns the pages read as lists or compute with must be declared so."""
+    """The columns the pages read as lists, as code lists or compute with must be declared so."""
     out = []
     index = {f.get("name"): i for i, f in enumerate(fields) if isinstance(f, dict)}
     for column, kind in TYPED_COLUMNS.get(resource, {}).items():
@@ -228,6 +253,16 @@ def _lists(resource: str, fields: list, at: JsonPath) -> list[Finding]:
         elif fields[index[column]].get("type", "string") != kind:
             out.append(Finding((*at, index[column]), f"{resource}.{column}: the dashboard computes with this "
                                                      f"column; declare \"type\": \"{kind}\""))
+    for i, field in enumerate(fields):
+        if not isinstance(field, dict) or not isinstance(field.get("x-vocabulary"), dict):
+            if isinstance(field, dict) and field.get("name") in VOCABULARY_COLUMNS.get(resource, ()):
+                out.append(Finding((*at, i), f"{resource}.{field['name']}: the dashboard lists this column's codes "
+                                             "from its x-vocabulary; declare one"))
+            continue
+        missing = [code for code in _codes_of(field) if code not in field["x-vocabulary"]]
+        if missing:
+            out.append(Finding((*at, i, "x-vocabulary"), f"{resource}.{field['name']}: x-vocabulary needs every "
+                                                         f"code; missing {', '.join(map(str, missing[:5]))}"))
     for column in LIST_COLUMNS.get(resource, ()):
         if column not in index:
             out.append(Finding(at, f"{resource}.{column}: the dashboard needs this list column"))
