@@ -77,6 +77,7 @@ def idle(page: Page) -> None:
 MEASURE = """() => ({
   scroll: Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stSidebarContent]')]
     .map(e => e.scrollHeight)),
+  sidebar: document.querySelector('[data-testid=stSidebarContent]').scrollHeight,
   bottom: document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect().bottom})"""
 
 
@@ -91,8 +92,9 @@ def screenshot(page: Page, path: Path) -> None:
         height = int(min(16_000, max(m["scroll"], m["bottom"] + 200, height + 600)))
         page.set_viewport_size({"width": WIDTH, "height": height})
         page.wait_for_timeout(1000)
-    bottom = page.evaluate(MEASURE)["bottom"]
-    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": WIDTH, "height": min(height, bottom + 60)})
+    m = page.evaluate(MEASURE)
+    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": WIDTH,
+                                          "height": min(height, max(m["bottom"] + 60, m["sidebar"]))})
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
 
@@ -169,8 +171,10 @@ def look(base: str, views: dict[str, str], report: Report) -> None:
                     page.locator("[data-testid=stMain] [role=tab]").nth(i).click()
                     idle(page)
                 where = f"{view}-{slug(name)}" if name else view
-                for summary in page.locator(CLOSED_EXPANDERS).all():
-                    summary.click()  # open: the permalink and cite sentences are for review too
+                closed = page.locator(CLOSED_EXPANDERS)
+                for _ in range(closed.count()):  # open them: the permalink and cite sentences are for review too
+                    closed.first.click()
+                    page.wait_for_timeout(200)
                 idle(page)
                 page.wait_for_timeout(800)  # expanders draw their content after opening
                 shot = report.out / "pages" / f"{where}.png"
