@@ -246,6 +246,26 @@ def test_facet_counts_for_label_ignore_the_label_filter(db, exp):
 
 
 @pytest.mark.parametrize("f", CASES.values(), ids=CASES.keys())
+def test_sidebar_counts_are_every_facet_and_the_not_msp_count(db, exp, f):
+    """The sidebar counts from integer codes (queries.facet_index) with its own WHERE; it must give
+    what facet_counts and count give for every filter, and never show a zero."""
+    got = queries.sidebar_counts(db, f)
+    assert set(got) == set(FACET_KEYS)
+    for key in FACET_KEYS:
+        assert got[key] == {**pandas_facets(exp, f, key), **({NOT_MSP: got[key][NOT_MSP]} if key == "label" else {})}
+        assert got[key] == {**queries.facet_counts(db, f, key),
+                            **({NOT_MSP: queries.count(db, f.with_(label=(NOT_MSP,)))} if key == "label" else {})}
+    assert got["label"][NOT_MSP] == len(exp.ids(f.with_(label=(NOT_MSP,))))
+
+
+def test_facet_tables_stay_out_of_the_sql_console(db):
+    from incidentlens.console import catalogue
+
+    queries.facet_index(db)
+    assert {queries.FACET_CODES, queries.FACET_ROWS}.isdisjoint(catalogue.TABLES)
+
+
+@pytest.mark.parametrize("f", CASES.values(), ids=CASES.keys())
 def test_label_flows_match_pandas(db, exp, f):
     ids = exp.ids(f)
     src = exp.originals[exp.originals["incident_id"].isin(ids)].copy()

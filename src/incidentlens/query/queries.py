@@ -6,13 +6,14 @@ names only ever come from the allow-lists below, and values are always bound par
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
 
 from incidentlens.data.database import Database
 from incidentlens.data.schema import humanise
-from incidentlens.query.filters import KEYS, LIST_KEYS, Filters
+from incidentlens.query.filters import KEYS, LIST_KEYS, NOT_MSP, Filters
 from incidentlens.query.stats import Share, share
 
 # dimension key -> (column, holds a list), from the filter registry
@@ -125,32 +126,89 @@ def facet_counts(db: Database, f: Filters, key: str) -> dict[str, int]:
 
 
 FACETS = LIST_KEYS
+FACET_CODES = "facet_codes"  # (key, code, vals): each value of a facet, or each distinct list of values
+FACET_ROWS = "facet_rows"  # per incident, in the incidents table's order: each facet's code, year, labelled
+_FACET_INDEX = threading.Lock()
+
+
+def facet_index(db: Database) -> None:
+    """Build, once per database, the tables `sidebar_counts` counts from: every facet as a small
+    integer per incident (a list facet: one code per distinct list), so counting is an integer
+    GROUP BY instead of unnesting lists. The SQL console copies only its own tables, not these."""
+
+    def text(key: str, alias: str = "") -> str:  # a facet's value as text: lists joined by a control character
+        column, is_list = DIMENSIONS[key]
+        return f"array_to_string({alias}{column}, chr(31))" if is_list else f"{alias}{column}"
+
+    with _FACET_INDEX:
+        if db.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [FACET_ROWS]):
+            return
+        cur = db.con.cursor()  # as every query: the connection itself is not for several threads
+        cur.execute(f"CREATE TABLE {FACET_CODES} AS " + " UNION ALL ".join(
+            f"""SELECT '{k}' AS key, (row_number() OVER (ORDER BY t) - 1)::INTEGER AS code, t, vals FROM (
+                    SELECT DISTINCT {text(k)} AS t, {c if is_list else f"[{c}]"} AS vals FROM incidents)"""
+            for k, (c, is_list) in ((k, DIMENSIONS[k]) for k in FACETS)))
+        joins = " ".join(f"LEFT JOIN (SELECT code AS c_{k}, t AS t_{k} FROM {FACET_CODES} WHERE key = '{k}') "
+                         f"ON t_{k} = {text(k, 'i.')}" for k in FACETS)
+        cur.execute(f"CREATE TABLE {FACET_ROWS} AS SELECT {', '.join(f'c_{k} AS {k}' for k in FACETS)}, "
+                    f"i.attack_year, i.labelled_msp FROM incidents i {joins} ORDER BY i.rowid")
+        cur.close()
+
+
+def _where_coded(f: Filters) -> tuple[str, str, list]:
+    """FROM and WHERE for `f` over `facet_rows` (joined by position to `incidents` only for free
+    text): chosen facet values are matched on their codes (a semi-join with a small table instead
+    of a list search per row). The same rows as `f.where()`; tests compare the two."""
+    clauses: list[str] = []
+    params: list = []
+    if f.years:
+        clauses.append("c.attack_year BETWEEN ? AND ?")
+        params += list(f.years)
+    for key, values in f.chosen:
+        chosen = [v for v in values if (key, v) != ("label", NOT_MSP)]
+        parts = ["NOT c.labelled_msp"] if len(chosen) < len(values) else []
+        if chosen:
+            parts.append(f"c.{key} IN (SELECT code FROM {FACET_CODES} WHERE key = '{key}' "
+                         "AND list_has_any(vals, ?::VARCHAR[]))")
+            params.append(chosen)
+        clauses.append("(" + " OR ".join(parts) + ")")
+    source = f"{FACET_ROWS} c"
+    if f.q:
+        source = f"incidents POSITIONAL JOIN {source}"
+        clauses.append("contains(search_text, ?)")
+        params.append(f.q.lower())
+    return source, " AND ".join(clauses) or "TRUE", params
 
 
 def sidebar_counts(db: Database, f: Filters) -> dict[str, dict[str, int]]:
-    """`facet_counts` for every facet, in as few scans as possible: all facets the filter does
-    not touch share one WHERE clause, so they are counted in a single query."""
-    out = {key: facet_counts(db, f, key) for key in FACETS if getattr(f, key)}
-    shared = [key for key in FACETS if not getattr(f, key)]
-    if not shared:
-        return out
-    where, params = f.where()
-    branches = []
-    for key in shared:
-        column, is_list = DIMENSIONS[key]
-        value = f"unnest({column})" if is_list else column
-        branches.append(f"SELECT '{key}' AS k, {value} AS v FROM base")
-    columns = ", ".join(sorted({DIMENSIONS[k][0] for k in shared}))
-    # A filtered subset is computed once; the whole table is cheaper to scan again than to copy.
-    materialized = "MATERIALIZED" if where != "TRUE" else "NOT MATERIALIZED"
-    df = db.query(
-        f"""WITH base AS {materialized} (SELECT {columns} FROM incidents WHERE {where})
-            SELECT k, v, count(*) AS n FROM ({' UNION ALL '.join(branches)}) GROUP BY k, v""",
-        params,
-    )
-    for key in shared:
-        part = df[df["k"] == key]
-        out[key] = {str(v): int(n) for v, n in zip(part["v"], part["n"]) if v is not None}
+    """`facet_counts` for every facet, and under "label" also NOT_MSP: how many incidents no source
+    labelled MSP. One scan for all facets the filter does not touch (they share its WHERE), and
+    one per facet it sets; each counts small integer codes (`facet_index`)."""
+    facet_index(db)
+    groups: dict[Filters, list[str]] = {}
+    for key in FACETS:
+        groups.setdefault(f.with_(**{key: ()}) if getattr(f, key) else f, []).append(key)
+    out: dict[str, dict[str, int]] = {key: {} for key in FACETS}
+    for others, keys in groups.items():
+        source, where, params = _where_coded(others)
+        long = " UNION ALL ".join(f"SELECT '{k}' AS key, {k} AS code, n, not_msp FROM g WHERE g_{k} = 0" for k in keys)
+        not_msp = (f"UNION ALL SELECT 'label', '{NOT_MSP}', coalesce(sum(not_msp), 0)::BIGINT FROM long "
+                   "WHERE key = 'label'") if "label" in keys else ""
+        df = db.query(
+            f"""WITH g AS (
+                    SELECT {', '.join(f'c.{k}, grouping(c.{k}) AS g_{k}' for k in keys)},
+                           count(*) AS n, count(*) FILTER (WHERE NOT c.labelled_msp) AS not_msp
+                    FROM {source} WHERE {where}
+                    GROUP BY GROUPING SETS ({', '.join(f'(c.{k})' for k in keys)})),
+                long AS ({long})
+                SELECT key, value, sum(n)::BIGINT AS n FROM (
+                    SELECT long.key, unnest(fc.vals) AS value, long.n FROM long JOIN {FACET_CODES} fc USING (key, code))
+                GROUP BY ALL {not_msp}""",
+            params,
+        )
+        for key, value, n in df.itertuples(index=False):
+            if value is not None and (n or value == NOT_MSP):
+                out[key][str(value)] = int(n)
     return out
 
 
