@@ -37,12 +37,15 @@ PAGES = (
 
 @st.cache_resource(show_spinner="Loading the dataset…")
 def _database(directory: str) -> Database:
-    return load(directory)
+    db = load(directory)
+    queries.facet_index(db)  # the sidebar's facet codes, built with the data rather than on a first view
+    return db
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _sidebar_counts(directory: str, version: str, f: flt.Filters, _db: Database) -> dict[str, dict[str, int]]:
-    """Facet counts per filter, cached: every rerun draws the sidebar, most with unchanged filters."""
+    """Facet counts (and the not-labelled-MSP count) per filter, cached: every rerun draws the
+    sidebar, most with unchanged filters."""
     return queries.sidebar_counts(_db, f)
 
 
@@ -142,8 +145,6 @@ def sidebar_filters(db: Database) -> flt.Filters:
                 options = sorted(set(counts) | set(st.session_state.get(f"w_{key}", [])))
             else:
                 options = sorted(allowed[key], key=lambda v: (v == "unknown", humanise(v)))
-            if key == "label":
-                counts[flt.NOT_MSP] = queries.count(db, current.with_(label=(flt.NOT_MSP,)))
             desc = _descriptions(pkg, spec)
             st.multiselect(
                 spec.label, options, key=f"w_{key}",
