@@ -1,0 +1,353 @@
+"""Browser benchmark: what a reader waits for, in Debian's chromium (Playwright; never `playwright install`).
+
+    .venv/bin/python benchmarks/browser.py [--sizes real,100000] [--loads 7] [--repeat 10]
+
+For each size (the curated `data/`, or a synthetic dataset written by `incidentlens.synth`) it starts
+the dashboard on loopback and, after one warm-up load, measures:
+
+- per page, loaded in a new tab of a browser that has visited the site before (HTTP cache warm,
+  a new Streamlit session each time): the time from navigation to the first heading, and to
+  *settled*, i.e. the server's script_finished has arrived on the page's WebSocket, the page shows
+  no running state, no placeholder or stale element, and every visible Plotly chart has drawn;
+- per interaction, from the click to settled (the same test):
+  filter change (Overview: pick, then remove, the first "Provider assessed as" value),
+  toggle (Attribution: "High-confidence codings only" on, then off),
+  chart/table switch (Overview's key chart: Table, then Chart),
+  open an incident (Incident record: pick one in "Open an incident");
+  with the server's share of each (the rerun request to script_finished on the WebSocket).
+
+In the same run and the same way, the framework's floor: a minimal Streamlit app (one title, one
+toggle) and the same app with eleven small Plotly charts (first heading, settled, toggle). Rounds
+are interleaved (every page and app once per round) so a burst of load on the machine spreads over
+all rows. Medians and p95 are printed as Markdown, with the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from loadtest import CHROMIUM, CHROMIUM_ARGS, READY_JS, Stats, count_runs, pct, sample_ids  # noqa: E402
+
+from incidentlens import local_dashboard  # noqa: E402
+
+TIMEOUT_S = 60.0
+WARM_UP_TIMEOUT_S = 900.0  # the first view loads (and validates) the dataset: minutes at 100k incidents
+# READY_JS, and every visible Plotly chart drawn (react-plotly puts its SVG in once it has plotted).
+SETTLED_JS = f"""
+() => {{
+  if (!({READY_JS})()) return false;
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter((el) => el.offsetParent !== null);
+  return charts.every((el) => el.querySelector('.main-svg'));
+}}
+"""
+HEADING_JS = """
+() => { const h = document.querySelector('[data-testid="stMain"] h1'); return !!h && h.offsetParent !== null; }
+"""
+FLOOR_APPS = {
+    "minimal app (title + toggle)": """
+import streamlit as st
+
+st.title("Minimal app")
+st.toggle("Toggle", key="toggle")
+""",
+    "minimal app + 11 Plotly charts": """
+import plotly.graph_objects as go
+import streamlit as st
+
+st.title("Eleven charts")
+on = st.toggle("Toggle", key="toggle")
+for i in range(11):
+    st.plotly_chart(go.Figure(go.Bar(x=["a", "b", "c"], y=[i, i + (2 if on else 1), 3])), key=f"chart{i}")
+""",
+}
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+               if line.startswith("MemTotal"))
+    chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
+    import duckdb
+    import plotly
+    import streamlit
+
+    return (f"{platform.platform()}, {os.cpu_count()} x {cpu}, {mem / 2**20:.0f} GiB RAM; Python "
+            f"{platform.python_version()}, streamlit {streamlit.__version__}, plotly {plotly.__version__}, "
+            f"duckdb {duckdb.__version__}, {chromium or 'chromium'}")
+
+
+class Timings:
+    """Seconds per row label, in the order rows were first seen."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[float]] = defaultdict(list)
+        self.server: dict[str, list[float]] = defaultdict(list)
+        self.failures: dict[str, int] = defaultdict(int)
+
+    def row(self, label: str) -> str:
+        v, s = self.values.get(label, []), self.server.get(label, [])
+        server = f"{pct(s, 50):.2f} / {pct(s, 95):.2f}" if s else "–"
+        failed = f" ({self.failures[label]} failed)" if self.failures.get(label) else ""
+        return f"| {label} | {len(v)}{failed} | {pct(v, 50):.2f} | {pct(v, 95):.2f} | {server} |"
+
+
+async def settle(page: Any, runs: dict, before: int, started: float,
+                 heading: list[float] | None = None, timeout: float = TIMEOUT_S) -> float:
+    """Seconds from `started` until a run after `before` has finished and the page is settled;
+    with `heading`, the time the first heading showed is appended to it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if heading is not None and not heading and await page.evaluate(HEADING_JS):
+            heading.append(time.perf_counter() - started)
+        if runs["done"] > before and await page.evaluate(SETTLED_JS):
+            return time.perf_counter() - started
+        await asyncio.sleep(0.005)
+    raise TimeoutError(f"not settled within {timeout:.0f} s")
+
+
+async def open_page(context: Any, url: str, timeout: float = TIMEOUT_S) -> tuple[Any, dict, Stats, float, float]:
+    """A new tab on `url`: (page, run counter, its stats, seconds to first heading, to settled)."""
+    page = await context.new_page()
+    runs, stats = {"done": 0}, Stats()
+    count_runs(page, runs, stats)
+    heading: list[float] = []
+    started = time.perf_counter()
+    await page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    done = await settle(page, runs, 0, started, heading, timeout)
+    return page, runs, stats, heading[0] if heading else done, done
+
+
+class Interaction:
+    """One page kept open, and an action repeated on it (alternating, e.g. on then off)."""
+
+    def __init__(self, label: str, url: str, act: Callable[[Any, int], Awaitable[None]],
+                 reset: Callable[[Any], Awaitable[None]] | None = None):
+        self.label, self.url, self.act, self.reset = label, url, act, reset
+        self.page: Any = None
+        self.runs: dict = {}
+        self.stats = Stats()
+
+    async def open(self, context: Any) -> None:
+        self.page, self.runs, self.stats, _, _ = await open_page(context, self.url)
+
+    async def once(self, i: int, timings: Timings) -> None:
+        if self.reset is not None:
+            await self.reset(self)
+        await self.page.bring_to_front()
+        before, sent = self.runs["done"], len(self.stats.round_trips)
+        started = time.perf_counter()
+        try:
+            await self.act(self.page, i)
+            timings.values[self.label].append(await settle(self.page, self.runs, before, started))
+            timings.server[self.label] += self.stats.round_trips[sent:]
+        except Exception as exc:  # keep measuring the rest; the count is reported
+            timings.failures[self.label] += 1
+            print(f"  {self.label}: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}", flush=True)
+            context = self.page.context
+            await self.page.close()
+            await self.open(context)
+
+
+async def filter_change(page: Any, i: int) -> None:
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
+        has_text="Provider assessed as").first
+    if i % 2:
+        await box.locator('button[aria-label^="Remove "]').first.click()
+        return
+    await box.locator("input").click()
+    option = page.get_by_role("option").first
+    await option.wait_for()
+    await option.click()
+    await page.keyboard.press("Escape")
+
+
+async def toggle(page: Any, i: int) -> None:
+    await page.get_by_text("High-confidence codings only").click()
+
+
+async def floor_toggle(page: Any, i: int) -> None:
+    await page.get_by_text("Toggle", exact=True).click()
+
+
+async def chart_table(page: Any, i: int) -> None:
+    view = page.locator(".st-key-view_overview_key")
+    await view.get_by_role("radio", name="Chart" if i % 2 else "Table").click()
+
+
+async def open_incident(page: Any, i: int) -> None:
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Open an incident").first
+    await box.locator("input").click()
+    option = page.get_by_role("option").nth(i % 5)
+    await option.wait_for()
+    await option.click()
+
+
+async def back_to_picker(self: Interaction) -> None:
+    """Open the record picker again (not timed) before each pick."""
+    before = self.runs["done"]
+    await self.page.goto(self.url, wait_until="commit", timeout=TIMEOUT_S * 1000)
+    await settle(self.page, self.runs, before, time.perf_counter())
+
+
+def page_urls(base: str, incident_id: str | None) -> dict[str, str]:
+    """Every page of the dashboard (app.py and pages/*.py), the record page on one incident."""
+    urls = {"overview": base + "/"}
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        urls[path.stem] = f"{base}/{path.stem}" + (f"?id={incident_id}" if path.stem == "incident" and incident_id
+                                                   else "")
+    return urls
+
+
+async def measure(base: str, floors: dict[str, str], loads: int, repeat: int, incident_id: str | None,
+                  label: str) -> tuple[Timings, Timings]:
+    from playwright.async_api import async_playwright
+
+    pages, actions = Timings(), Timings()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            urls = {**{f"floor: {k}": v for k, v in floors.items()}, **page_urls(base, incident_id)}
+            for url in {*urls.values(), base + "/"}:  # warm-up: caches, imports, the dataset's load
+                page = await open_page(context, url, WARM_UP_TIMEOUT_S)
+                await page[0].close()
+            print(f"[{label}] warm-up done; load average {load_average()}", flush=True)
+            for r in range(loads):
+                for name, url in urls.items():
+                    try:
+                        page, _, _, heading, done = await open_page(context, url)
+                        await page.close()
+                        pages.values[f"{name}: first heading"].append(heading)
+                        pages.values[f"{name}: settled"].append(done)
+                    except Exception as exc:
+                        pages.failures[f"{name}: settled"] += 1
+                        print(f"  load {name}: {type(exc).__name__}: {str(exc)[:160]}", flush=True)
+                print(f"[{label}] page loads round {r + 1}/{loads}; load average {load_average()}", flush=True)
+            interactions = [
+                *(Interaction(f"floor: {k}: toggle", v, floor_toggle) for k, v in floors.items()),
+                Interaction("filter change (Overview sidebar)", base + "/", filter_change),
+                Interaction("high-confidence toggle (Attribution)", base + "/attribution", toggle),
+                Interaction("chart/table switch (Overview)", base + "/", chart_table),
+                Interaction("open an incident (record picker)", base + "/incident", open_incident, back_to_picker),
+            ]
+            for it in interactions:
+                await it.open(context)
+            for i in range(repeat):
+                for it in interactions:
+                    await it.once(i, actions)
+                    await asyncio.sleep(0.3)
+            print(f"[{label}] interactions done; load average {load_average()}", flush=True)
+        finally:
+            await browser.close()
+    return pages, actions
+
+
+def start(app: Path, data: Path | None, log: Path) -> tuple[subprocess.Popen, str]:
+    port = local_dashboard.free_port()
+    with open(log, "wb") as fh:
+        proc = local_dashboard.start(port, data, fh, app=app)
+    local_dashboard.wait_healthy(proc, port, timeout=120)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def floor_apps(tmp: Path) -> dict[str, Path]:
+    """The floor apps, each in its own folder with the project's Streamlit settings."""
+    out = {}
+    for n, (name, source) in enumerate(FLOOR_APPS.items()):
+        folder = tmp / f"floor{n}"
+        (folder / ".streamlit").mkdir(parents=True)
+        shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+        (folder / "app.py").write_text(source.lstrip(), encoding="utf-8")
+        out[name] = folder / "app.py"
+    return out
+
+
+def report(size: str, pages: Timings, actions: Timings, load: tuple[str, str]) -> None:
+    print(f"\n### {size} (load average before {load[0]}, after {load[1]})\n")
+    print("| page load | n | p50 s | p95 s | server p50 / p95 s |\n|---|---:|---:|---:|---|")
+    for label in pages.values:
+        print(pages.row(label))
+    print("\n| interaction (click to settled) | n | p50 s | p95 s | server p50 / p95 s |\n|---|---:|---:|---:|---|")
+    for label in actions.values:
+        print(actions.row(label))
+    floor = statistics.median(pages.values["floor: minimal app (title + toggle): first heading"] or [float("nan")])
+    print(f"\ntargets at {size}: first heading within 1.2x the minimal app ({floor:.2f} s):")
+    for label, v in pages.values.items():
+        if label.endswith("first heading") and not label.startswith("floor"):
+            ratio = statistics.median(v) / floor
+            print(f"  {label}: {statistics.median(v):.2f} s = {ratio:.2f}x ({'met' if ratio <= 1.2 else 'MISSED'})")
+    for label, v in actions.values.items():
+        if not label.startswith("floor"):
+            ok = pct(v, 50) < 0.3 and pct(v, 95) < 0.6
+            print(f"  {label}: p50 {pct(v, 50):.2f} s, p95 {pct(v, 95):.2f} s (< 0.3 / < 0.6: "
+                  f"{'met' if ok else 'MISSED'})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="real,100000", help="comma-separated: real and/or incident counts")
+    ap.add_argument("--loads", type=int, default=7, help="page loads per page")
+    ap.add_argument("--repeat", type=int, default=10, help="repetitions per interaction")
+    ap.add_argument("--workdir", help="where synthetic data goes (default: a temp dir, removed after)")
+    args = ap.parse_args(argv)
+    print(f"IncidentLens browser benchmark {dt.datetime.now().isoformat(timespec='seconds')}\n{machine()}\n"
+          f"command: {' '.join([Path(sys.executable).name, *sys.argv])}\nload average now: {load_average()}",
+          flush=True)
+    tmp = Path(tempfile.mkdtemp(prefix="incidentlens-browser-"))
+    work = Path(args.workdir) if args.workdir else tmp
+    procs: list[subprocess.Popen] = []
+    try:
+        floors = {}
+        for name, app in floor_apps(tmp).items():
+            proc, url = start(app, None, tmp / f"{app.parent.name}.log")
+            procs.append(proc)
+            floors[name] = url + "/"
+        for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+            data = None if size == "real" else work / f"synth-{int(size)}"
+            if data is not None and not (data / "incidents.csv").exists():
+                from incidentlens.data import synth
+
+                synth.write(int(size), data)
+            proc, base = start(local_dashboard.APP, data, tmp / f"server-{size}.log")
+            try:
+                ids = sample_ids(data or ROOT / "data", 1)
+                before = load_average()
+                pages, actions = asyncio.run(measure(base, floors, args.loads, args.repeat,
+                                                     ids[0] if ids else None, size))
+                report(size if size == "real" else f"{int(size):,} synthetic incidents", pages, actions,
+                       (before, load_average()))
+            finally:
+                local_dashboard.stop(proc)
+    finally:
+        for proc in procs:
+            local_dashboard.stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
