@@ -7,7 +7,7 @@ wrap or carry it, so the app's own bold labels around it do not count. An empty 
 hostile part shows literally. CommonMark (markdown-it-py, the parser family Streamlit's Markdown
 follows) finds links, images, HTML and emphasis; Streamlit's own additions (GFM autolinks of bare
 addresses, `:red[...]`, `:material/...:`, emoji shortcodes, `$maths$`) are found by pattern on the
-unescaped source.
+source (autolinks ignoring escapes: the browser run showed Streamlit links an escaped address).
 """
 
 from __future__ import annotations
@@ -29,9 +29,13 @@ HTML = {
     # escaped text holds more than the marker.
     "emphasis": re.compile(rf"<(strong|em|del|code)>{MARKER}</|<h[1-6]>{MARKER}\b", re.IGNORECASE),
 }
+# Streamlit's GFM autolinks are found after escapes are resolved, so these two are matched on
+# the text with its backslashes removed.
+AUTOLINKS = {
+    "autolink": re.compile(rf"\b(?:https?://|www\.)[^\s]*{MARKER}", re.IGNORECASE),
+    "email autolink": re.compile(rf"@{MARKER}\.[a-z]", re.IGNORECASE),
+}
 SOURCE = {
-    "autolink": re.compile(_BARE + rf"\b(?:https?://|www\.)[^\s\\]*{MARKER}", re.IGNORECASE),
-    "email autolink": re.compile(rf"@{MARKER}" + _BARE + r"\.[a-z]", re.IGNORECASE),
     "directive": re.compile(_BARE + r":[a-z-]+" + _BARE + rf"\[{_M}", re.IGNORECASE),
     "icon or emoji": re.compile(_BARE + rf":[a-z_/+-]*{MARKER}[a-z_/+-]*" + _BARE + r":", re.IGNORECASE),
     "maths": re.compile(_BARE + rf"\${_M}" + _BARE + r"\$"),
@@ -42,6 +46,7 @@ def injected(source: str) -> list[str]:
     """The kinds of markup that carry the marker in `source` (empty: it shows literally)."""
     html = _MD.render(source)
     found = [name for name, pattern in HTML.items() if pattern.search(html)]
+    found += [name for name, pattern in AUTOLINKS.items() if pattern.search(source.replace("\\", ""))]
     return found + [name for name, pattern in SOURCE.items() if pattern.search(source)]
 
 

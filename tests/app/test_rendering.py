@@ -52,12 +52,11 @@ def test_only_http_links_are_rendered(url, is_link):
         assert 'href="http' in html
 
 
-def test_incident_page_shows_hostile_text_literally(data_dir, monkeypatch):
+def _incident_page(data_dir, monkeypatch, **cells) -> tuple[AppTest, dict]:
     path = data_dir / "incidents.csv"
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    rows[0]["summary"] = "<script>alert(1)</script> ![x](http://evil.example/p.png) [y](javascript:alert(1))"
-    rows[0]["type_basis"] = "**not bold** <b>nor this</b>"
+    rows[0].update(cells)
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
         writer.writeheader()
@@ -66,10 +65,27 @@ def test_incident_page_shows_hostile_text_literally(data_dir, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.query_params["id"] = rows[0]["incident_id"]
     at.switch_page("pages/incident.py")
-    at.run()
+    return at.run(), rows[0]
+
+
+def test_data_with_html_images_or_script_links_is_refused_not_rendered(data_dir, monkeypatch):
+    """The validator refuses these constructs in text (issue 15.3), so the page lists the
+    problem instead of rendering the data."""
+    at, _ = _incident_page(data_dir, monkeypatch, summary="<script>alert(1)</script> "
+                           "![x](http://evil.example/p.png) [y](javascript:alert(1))")
     assert not at.exception
+    assert at.error and "do not validate" in at.error[0].value
+    assert "summary: holds" in at.text[0].value
     for element in at.markdown:
         html = md.render(element.value)
         assert "<script" not in html and "<img" not in html and 'href="javascript' not in html
+
+
+def test_incident_page_shows_the_markdown_the_validator_allows_literally(data_dir, monkeypatch):
+    at, _ = _incident_page(data_dir, monkeypatch, summary="alert(1) **not bold** _nor this_ # nor a heading",
+                           type_basis="**not bold** `nor code`")
+    assert not at.exception
     rendered = " ".join(md.render(e.value) for e in at.markdown)
-    assert "alert(1)" in rendered and "&lt;b&gt;nor this&lt;/b&gt;" in rendered
+    assert "alert(1)" in rendered and "**not bold**" in rendered
+    assert "<strong>not bold</strong>" not in rendered and "<em>nor this</em>" not in rendered
+    assert "<code>nor code</code>" not in rendered and "<h1>nor a heading" not in rendered

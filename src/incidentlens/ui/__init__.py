@@ -79,11 +79,18 @@ def database() -> Database:
         st.stop()
 
 
+# Streamlit's Markdown (remark-gfm) links web and e-mail addresses found in text after escapes are
+# resolved, so escaping cannot stop it: a zero-width space breaks what it looks for.
+ADDRESS_TRIGGER = re.compile(r"(?i)\b(https?|ftp|mailto|xmpp)(?=:)|\b(www)(?=\.)|(@)")
+
+
 def plain(text) -> str:
-    """Escape Markdown so free text (summaries, notes, sources) is shown literally."""
+    """Escape Markdown so free text (summaries, notes, sources, echoed links) is shown literally,
+    and no address in it becomes a link."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return ""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", str(text)).replace("\n", "  \n")
+    unlinked = ADDRESS_TRIGGER.sub(lambda m: m.group(0) + "\u200b", str(text))
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", unlinked).replace("\n", "  \n")
 
 
 def safe_link(url: str) -> str:
