@@ -4,10 +4,11 @@ CSV and Excel are opened by spreadsheet programs that execute text starting with
 `@`, tab or CR as a formula, so such text cells get a leading apostrophe (OWASP's advice); numbers
 are never touched. JSON and Parquet are for programs and round-trip the values exactly.
 
-CSV and Parquet come straight from DuckDB's Arrow output, without a pandas frame: each CSV line is
-written in SQL, cell by cell as Python's csv module writes the frame the JSON and Excel files are
-built from (`spreadsheet_safe(flat(table(...)))`), so the files are the same as before, only
-several times faster to make at 100k rows and more.
+Parquet, and CSV of more than SMALL_CSV rows, come straight from DuckDB's Arrow output without a
+pandas frame: each CSV line is written in SQL, cell by cell as Python's csv module writes the frame
+the JSON and Excel files are built from (`spreadsheet_safe(flat(table(...)))`), so the file is the
+same either way, only several times faster to make at 10k rows and more. Planning that SQL costs
+about 30 ms, so a small CSV is quicker from the frame.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DERIVED = ["provider_family", "labelled_msp", "msp_label_by", "label_terms", "la
 # A CSV cell holding any of these is quoted, its quotes doubled: what Python's csv module does with
 # lineterminator="\n", and a lone CR too (the validator keeps CR out of the data).
 CSV_QUOTED = (",", '"', "\n", "\r")
+SMALL_CSV = 500  # rows: about where the two ways of writing a CSV take the same time (benchmarks/README.md)
 
 
 def flat(df: pd.DataFrame) -> pd.DataFrame:
@@ -81,11 +83,13 @@ def to_bytes(db: Database, f: Filters, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     meta = metadata(db, f)
-    if fmt == "csv":
+    if fmt == "csv" and queries.count(db, f) > SMALL_CSV:
         return csv_bytes(db, f, meta)
     if fmt == "parquet":
         return parquet_table_bytes(arrow_table(db, f), meta)
     df = table(db, f)
+    if fmt == "csv":
+        return frame_csv_bytes(df, meta)
     if fmt == "json":
         records = json.loads(flat_dates(df).to_json(orient="records", force_ascii=False))
         return json.dumps({**meta, "n": len(df), "incidents": records}, ensure_ascii=False, indent=1).encode()
@@ -100,7 +104,14 @@ def flat_dates(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# ---- CSV from SQL --------------------------------------------------------------------------------
+# ---- CSV -------------------------------------------------------------------------------------------
+
+
+def frame_csv_bytes(df: pd.DataFrame, meta: dict[str, str]) -> bytes:
+    """The CSV download from the frame of `table()`."""
+    out = spreadsheet_safe(flat(df)).assign(dataset_version=meta["dataset_version"],
+                                            filter_description=neutralise(meta["filter"]))
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _types(db: Database) -> dict[str, str]:
@@ -143,7 +154,8 @@ def _sql_cell(value: str) -> str:
 
 
 def csv_bytes(db: Database, f: Filters, meta: dict[str, str]) -> bytes:
-    """The CSV download: each line is built in SQL; the lines' bytes are joined as Arrow holds them."""
+    """The same CSV as `frame_csv_bytes`, each line built in SQL; the lines' bytes are joined as
+    Arrow holds them."""
     names, types = columns(db), _types(db)
     texts = [_sql_text(c, types[c]) for c in names]
     values = ", ".join(f"{_sql_neutralised(sql) if is_text else sql} AS v{i}" for i, (sql, is_text) in enumerate(texts))
