@@ -150,7 +150,8 @@ def check(raw: object, base: Path) -> list[Finding]:
 
 def _codes_of(field: dict) -> list:
     """A field's codes (its enum or x-item-enum), or [] when it has none in a usable shape."""
-    constraints = field.get("constraints") if isinstance(field.get("constraints"), dict) else {}
+    found = field.get("constraints")
+    constraints: dict = found if isinstance(found, dict) else {}
     codes = constraints.get("enum") or field.get("x-item-enum") or []
     return codes if isinstance(codes, list) else []
 
