@@ -29,11 +29,12 @@ HTML = {
     # escaped text holds more than the marker.
     "emphasis": re.compile(rf"<(strong|em|del|code)>{MARKER}</|<h[1-6]>{MARKER}\b", re.IGNORECASE),
 }
-# Streamlit's GFM autolinks are found after escapes are resolved, so these two are matched on
-# the text with its backslashes removed.
+# Streamlit's GFM autolinks and material icons are found after escapes are resolved, so these
+# are matched on the text with its backslashes removed.
 AUTOLINKS = {
     "autolink": re.compile(rf"\b(?:https?://|www\.)[^\s]*{MARKER}", re.IGNORECASE),
     "email autolink": re.compile(rf"@{MARKER}\.[a-z]", re.IGNORECASE),
+    "material icon": re.compile(r":material/[a-z_]+:", re.IGNORECASE),
 }
 SOURCE = {
     "directive": re.compile(_BARE + r":[a-z-]+" + _BARE + rf"\[{_M}", re.IGNORECASE),

@@ -35,3 +35,17 @@ def test_echoed_addresses_are_not_links_and_nothing_is_fetched(page: Page, base_
     assert outside_links(page, host) == []
     assert page.locator("img[src*='evil']").count() == 0
     assert fetched == []
+
+
+def test_echoed_markup_shows_as_written(page: Page, base_url):
+    """Colour directives, emphasis, maths, code and HTML stay text; :material/…: icons too (they
+    were drawn even when escaped)."""
+    value = ":red[evil] **evil** _evil_ $evil$ :material/home: `evil` ~~evil~~ <b>evil</b>"
+    page.goto(f"{base_url}/?{urlencode({'ptype': value, 'q': value})}")
+    page.wait_for_selector("h1", timeout=60_000)
+    showing = page.locator("[data-testid='stMarkdownContainer']", has_text="Showing:").first
+    showing.wait_for(timeout=60_000)
+    assert showing.inner_text().replace("\u200b", "").count(value) == 1
+    for selector in ("[role='img']", ".katex", "strong:has-text('evil')", "em", "code", "del", "b",
+                     "span[style*='color']"):
+        assert showing.locator(selector).count() == 0, selector

@@ -79,17 +79,18 @@ def database() -> Database:
         st.stop()
 
 
-# Streamlit's Markdown (remark-gfm) links web and e-mail addresses found in text after escapes are
-# resolved, so escaping cannot stop it: a zero-width space breaks what it looks for.
-ADDRESS_TRIGGER = re.compile(r"(?i)\b(https?|ftp|mailto|xmpp)(?=:)|\b(www)(?=\.)|(@)")
+# Streamlit's Markdown links web and e-mail addresses (remark-gfm) and draws :material/…: icons
+# found in the text after escapes are resolved, so escaping cannot stop them: a zero-width space
+# breaks what they look for (found in a browser; AppTest cannot see it).
+AFTER_ESCAPES = re.compile(r"(?i)\b(https?|ftp|mailto|xmpp)(?=:)|\b(www)(?=\.)|(@)|(:)(?=material/)")
 
 
 def plain(text) -> str:
     """Escape Markdown so free text (summaries, notes, sources, echoed links) is shown literally,
-    and no address in it becomes a link."""
+    and no address in it becomes a link, no icon code an icon."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return ""
-    unlinked = ADDRESS_TRIGGER.sub(lambda m: m.group(0) + "\u200b", str(text))
+    unlinked = AFTER_ESCAPES.sub(lambda m: m.group(0) + "\u200b", str(text))
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])", r"\\\1", unlinked).replace("\n", "  \n")
 
 
