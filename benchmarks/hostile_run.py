@@ -261,15 +261,16 @@ def browser_part(fixture: Path, quick: bool) -> dict:
     proc = subprocess.Popen(cli.serve_command(port, "127.0.0.1", None), cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     counts = {"pages loaded": 0, "exception boxes": 0, "links to the hostile host": 0,
-              "images from the hostile host": 0, "requests to other hosts": 0, "pages that did not load": 0}
+              "images from the hostile host": 0, "markup around the hostile text": 0, "requests to other hosts": 0,
+              "pages that did not load": 0}
     outside: list[str] = []
     try:
         local_dashboard.wait_healthy(proc, port, timeout=90)
         base = f"http://127.0.0.1:{port}"
         paths = ["", "attribution", "explorer", "incident", "policy", "brief", "sql", "methodology"]
         values = VALUES[:11] + VALUES[11:16]
-        urls = [f"{base}/{path}?{urlencode({k: v for k, v in {key: value for key in KEYS}.items() if k != 'q'})}"
-                for path in paths for value in (values[::3] if quick else values)]
+        urls = [f"{base}/{path}?{urlencode({k: value for k in KEYS if with_q or k != 'q'})}"
+                for path in paths for value in (values[::3] if quick else values) for with_q in (False, True)]
         urls += [f"{base}/attribution?{urlencode({'section': s, 'ca': f'q={VALUES[0]}', 'cb': VALUES[4]})}"
                  for s in SECTIONS]
         with sync_playwright() as p:
@@ -302,6 +303,13 @@ def browser_part(fixture: Path, quick: bool) -> dict:
                     " try { const u = new URL(a.href); return u.host !== host && a.href.includes(marker); }"
                     " catch (e) { return true; } }).length", [f"127.0.0.1:{port}", MARKER])
                 counts["images from the hostile host"] += page.locator(f"img[src*='{MARKER}']").count()
+                # Markup drawn around the hostile text: emphasis, code, colour, maths, icons.
+                counts["markup around the hostile text"] += page.evaluate(
+                    "marker => [...document.querySelectorAll(\"[data-testid='stMarkdownContainer']\")]"
+                    ".filter(c => c.innerText.includes(marker)).map(c => [...c.querySelectorAll("
+                    "\"strong, em, code, del, b, i, span[style*='color'], .katex, [role='img'], img\")]"
+                    ".filter(e => e.innerText.includes(marker) || e.matches(\".katex, [role='img'], img\"))"
+                    ".length).reduce((a, b) => a + b, 0)", MARKER)
             browser.close()
     finally:
         local_dashboard.stop(proc)
