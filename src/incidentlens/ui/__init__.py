@@ -255,8 +255,10 @@ def _image(fig: go.Figure, line: str, fmt: str) -> bytes:
     return images.render(images.with_furniture(fig, line, DEFINITIONS), fmt)
 
 
+@st.fragment
 def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
-    """A chart with its chart/table toggle, image downloads, source line and description."""
+    """A chart with its chart/table toggle, image downloads, source line and description. A
+    fragment: switching between chart and table reruns only this, not the whole page."""
     view = st.segmented_control("View", ["Chart", "Table"], default="Chart", key=f"view_{key}",
                                 label_visibility="collapsed")
     if view == "Table":
