@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pandas as pd
 import pytest
 
 from incidentlens.data import synth
@@ -74,3 +75,12 @@ def test_main_synth(tmp_path, capsys):
     assert synth.main_synth(10, str(tmp_path / "cli")) == 0
     assert "SYNTHETIC" in capsys.readouterr().out
     assert synth.main_synth(-1, str(tmp_path / "bad")) == 2
+
+
+def test_week_dates_are_mondays_inside_the_range(tmp_path):
+    """Rule D1 for every week-precision date, also for weeks starting before the first day."""
+    synth.write(20_000, tmp_path / "d", seed=0)  # seed 0 has weeks in the first days of 2015
+    dates = pd.read_csv(tmp_path / "d" / "incidents.csv", usecols=["attack_date", "attack_date_precision"])
+    week = pd.to_datetime(dates.loc[dates["attack_date_precision"] == "week", "attack_date"])
+    assert len(week) and (week.dt.dayofweek == 0).all()
+    assert week.min() >= pd.Timestamp(synth.FIRST_DAY) and week.max() <= pd.Timestamp(synth.LAST_DAY)

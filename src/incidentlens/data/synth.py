@@ -129,7 +129,8 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
         attack = np.where(precision == codes.index("year"), year_start, attack)
     if "week" in codes:  # rule D1: a week is stored as its Monday (1970-01-01 was a Thursday)
         monday = attack - ((attack.astype("datetime64[D]").astype(int) + 3) % 7).astype("timedelta64[D]")
-        attack = np.where(precision == codes.index("week"), np.maximum(monday, FIRST_DAY), attack)
+        monday = np.where(monday < FIRST_DAY, monday + np.timedelta64(7, "D"), monday)  # stay in range, a Monday
+        attack = np.where(precision == codes.index("week"), monday, attack)
     disclosed = np.minimum(attack + rng.integers(0, 121, size=n).astype("timedelta64[D]"), LAST_DAY)
 
     years = attack.astype("datetime64[Y]").astype(int) + 1970
