@@ -59,6 +59,15 @@ SETTLED_JS = f"""
   return charts.every((el) => el.querySelector('.main-svg'));
 }}
 """
+# A finished run that ended in an error box instead of a page (e.g. data that does not validate).
+FAILED_JS = """
+() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return null;
+  const box = document.querySelector('[data-testid="stException"], [data-testid="stAlertContentError"]');
+  return box && !document.querySelector('[data-testid="stMain"] h1') ? box.innerText.slice(0, 300) : null;
+}
+"""
 HEADING_JS = """
 () => { const h = document.querySelector('[data-testid="stMain"] h1'); return !!h && h.offsetParent !== null; }
 """
@@ -123,8 +132,12 @@ async def settle(page: Any, runs: dict, before: int, started: float,
     while time.monotonic() < deadline:
         if heading is not None and not heading and await page.evaluate(HEADING_JS):
             heading.append(time.perf_counter() - started)
-        if runs["done"] > before and await page.evaluate(SETTLED_JS):
-            return time.perf_counter() - started
+        if runs["done"] > before:
+            if await page.evaluate(SETTLED_JS):
+                return time.perf_counter() - started
+            failed = await page.evaluate(FAILED_JS)
+            if failed:
+                raise RuntimeError(f"the page shows an error: {failed}")
         await asyncio.sleep(0.005)
     raise TimeoutError(f"not settled within {timeout:.0f} s")
 
