@@ -31,13 +31,17 @@ def picker(db: Database, f: Filters, incident_id: str) -> NoReturn:
     st.markdown(f"**{len(rows)}** incidents match the filters ({plain(f.describe(db.package))}). "
                 "Open one to see every field, every source and the label each source used.")
     titles = dict(zip(rows["incident_id"], rows["title"]))
-    choice = st.selectbox("Open an incident", list(titles), index=None, format_func=lambda i: titles[i],
-                          placeholder="Type to search the titles", key="pick_id")
-    if choice:
-        st.query_params["id"] = choice
-        st.rerun()
+    st.selectbox("Open an incident", list(titles), index=None, format_func=lambda i: titles[i],
+                 placeholder="Type to search the titles", key="pick_id", on_change=_open_picked)
     show.incidents(tables.incident_list(rows, db.package, show.record_url()))
     st.stop()
+
+
+def _open_picked() -> None:
+    """Put the picked incident in the URL before the run the pick starts, so that run already
+    draws the record (one run per pick, not a run of the list and a rerun)."""
+    if st.session_state["pick_id"]:
+        st.query_params["id"] = st.session_state["pick_id"]
 
 
 def facts(record: dict, db: Database) -> None:
