@@ -49,6 +49,17 @@ def _sidebar_counts(directory: str, version: str, f: flt.Filters, _db: Database)
     return queries.sidebar_counts(_db, f)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _sidebar_fixed(directory: str, version: str, _db: Database) -> tuple[tuple[int, int], dict[str, list[str]],
+                                                                          dict[str, str | None]]:
+    """What the sidebar shows that depends on the dataset only, made once: the year bounds, the
+    options of each key with a vocabulary in the order shown, and each key's help text."""
+    allowed = flt.allowed_values(_db.package)
+    options = {spec.name: sorted(allowed[spec.name], key=lambda v: (v == "unknown", humanise(v)))
+               for spec in flt.KEYS if spec.vocabulary is not None}
+    return queries.year_bounds(_db), options, {spec.name: _descriptions(_db.package, spec) for spec in flt.KEYS}
+
+
 def start(page: str) -> tuple[Database, flt.Filters]:
     """Set up a page: config, navigation carrying the filters, the database and the sidebar."""
     title = next(name for path, name, _ in PAGES if path == page)
@@ -123,7 +134,7 @@ def _from_widgets(bounds: tuple[int, int]) -> flt.Filters:
 
 def sidebar_filters(db: Database) -> flt.Filters:
     """Draw the filter sidebar, keep it in sync with the URL, and return the active filters."""
-    bounds = queries.year_bounds(db)
+    bounds, vocabulary_options, helps = _sidebar_fixed(str(db.directory), db.version, db)
     raw = _url_params()
     parsed = flt.parse(raw, db.package, bounds)
     notes = [*flt.repeated(raw, [k for k in raw if k not in FILTER_KEYS]), *parsed.notes]
@@ -138,8 +149,6 @@ def sidebar_filters(db: Database) -> flt.Filters:
         for k in FILTER_KEYS:
             st.session_state[f"w_{k}"] = st.session_state[f"w_{k}"]
     current = _from_widgets(bounds)
-    pkg = db.package
-    allowed = flt.allowed_values(pkg)
     with st.sidebar:
         st.header("Filters")
         if bounds[0] < bounds[1]:
@@ -152,12 +161,11 @@ def sidebar_filters(db: Database) -> flt.Filters:
             if spec.vocabulary is None:
                 options = sorted(set(counts) | set(st.session_state.get(f"w_{key}", [])))
             else:
-                options = sorted(allowed[key], key=lambda v: (v == "unknown", humanise(v)))
-            desc = _descriptions(pkg, spec)
+                options = vocabulary_options[key]
             st.multiselect(
                 spec.label, options, key=f"w_{key}",
                 format_func=lambda v, c=counts: f"{_pretty(v)} ({c.get(v, 0)})",
-                help=desc,
+                help=helps[key],
             )
         if st.button("Reset all filters", width="stretch"):
             _set_widgets(flt.Filters(), bounds)
