@@ -13,32 +13,52 @@ h = queries.headline(db, f)
 ans, readings = answer.of(db, f)
 link = ui.permalink("")
 
-st.markdown("When an attack reaches many victims through an IT provider, the press often calls it an "
-            "**MSP attack**. Was the provider really a managed service provider, or a break/fix shop, "
-            "a software vendor, a host?")
+st.markdown(
+    "When an attack reaches many victims through an IT provider, the press often calls it an "
+    "**MSP attack**. Was the provider really a managed service provider, or a break/fix shop, "
+    "a software vendor, a host?"
+)
 with st.container(border=True):
     st.markdown(f"**{ui.plain(narrative.answer_sentence(ans))}**")
     st.markdown(ui.plain(narrative.robustness_sentence(readings)))
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Incidents in view", ans.n)
-c2.metric("Labelled MSP by ≥1 source", ans.labelled.k, help="At least one source (a repost counts once, for "
-          "its original) used the label 'managed service provider'.")
+c2.metric(
+    "Labelled MSP by ≥1 source",
+    ans.labelled.k,
+    help="At least one source (a repost counts once, for its original) used the label 'managed service provider'.",
+)
 c2.caption(f"{ans.labelled.percent()} of {ans.n}")
 for col, name, s in ((c3, "…provider assessed as an MSP", ans.msp), (c4, "…provider a break/fix shop", ans.break_fix)):
     col.metric(name, s.k)
     col.caption(f"{s.percent()} of {s.n}" + (" · small sample" if s.small_sample else ""))
 
 st.subheader("How solid is this number?")
-st.caption("The same shares recomputed under each defensible reading of the data: the range is what a "
-           "witness can quote. Methodology explains each reading.")
-ui.chart(charts.robustness(readings, narrative.robustness_title(readings), ans.filter_words),
-         pd.DataFrame(narrative.robustness_rows(readings)), "overview_robustness", "")
+st.caption(
+    "The same shares recomputed under each defensible reading of the data: the range is what a "
+    "witness can quote. Methodology explains each reading."
+)
+ui.chart(
+    charts.robustness(readings, narrative.robustness_title(readings), ans.filter_words),
+    pd.DataFrame(narrative.robustness_rows(readings)),
+    "overview_robustness",
+    "",
+)
 
 st.subheader("What was behind the MSP label?")
-rows = [{"assessed type": t.label, "incidents": t.share.k, "of labelled MSP": t.share.n,
-         "share": t.share.share, "95% CI low": t.share.low, "95% CI high": t.share.high,
-         "small sample": t.share.small_sample} for t in h.labelled_by_type]
+rows = [
+    {
+        "assessed type": t.label,
+        "incidents": t.share.k,
+        "of labelled MSP": t.share.n,
+        "share": t.share.share,
+        "95% CI low": t.share.low,
+        "95% CI high": t.share.high,
+        "small sample": t.share.small_sample,
+    }
+    for t in h.labelled_by_type
+]
 ui.chart(charts.labelled_vs_assessed(h), pd.DataFrame(rows), "overview_key", "")
 
 st.subheader("Takeaways")

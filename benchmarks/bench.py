@@ -62,13 +62,11 @@ FILTERS: dict[str, Filters] = {
     "all": Filters(),
     "years+sector": Filters(years=(2019, 2021), sector=("dental", "healthcare")),
     "ptype+label": Filters(ptype=("break_fix", "msp"), label=("msp",)),
-    "country+attack+by": Filters(country=("US",), attack=("ransomware",),
-                                 labelled_by=("government", "trade_press")),
+    "country+attack+by": Filters(country=("US",), attack=("ransomware",), labelled_by=("government", "trade_press")),
     "search": Filters(q="provider 12"),
 }
 EXPORT_FILTERS = ("all", "years+sector")
-SIDEBAR_KEYS = ("ptype", "family", "label", "labelled_by", "sector", "country", "state", "route",
-                "attack", "conf")
+SIDEBAR_KEYS = ("ptype", "family", "label", "labelled_by", "sector", "country", "state", "route", "attack", "conf")
 ATTRIBUTION_DIMS = ("sector", "country", "state", "route", "attack")
 
 
@@ -117,9 +115,20 @@ def rss_mb() -> float:
 # ---------------------------------------------------------------------------------------------
 def il_overview_figures(db, f: Filters):
     h = queries.headline(db, f)
-    rows = pd.DataFrame([{"assessed type": t.label, "incidents": t.share.k, "of labelled MSP": t.share.n,
-                          "share": t.share.share, "95% CI low": t.share.low, "95% CI high": t.share.high,
-                          "small sample": t.share.small_sample} for t in h.labelled_by_type])
+    rows = pd.DataFrame(
+        [
+            {
+                "assessed type": t.label,
+                "incidents": t.share.k,
+                "of labelled MSP": t.share.n,
+                "share": t.share.share,
+                "95% CI low": t.share.low,
+                "95% CI high": t.share.high,
+                "small sample": t.share.small_sample,
+            }
+            for t in h.labelled_by_type
+        ]
+    )
     return h, rows
 
 
@@ -151,10 +160,20 @@ class PandasLens:
     """The same figures with pandas only: list columns are exploded once at load into
     (row, value) tables, vocabulary columns are categoricals, filters are boolean masks."""
 
-    SCALAR = {"ptype": "provider_type", "family": "provider_family", "route": "route",
-              "attack": "attack_type", "conf": "type_confidence"}
-    LISTS = {"sector": "victim_sectors", "country": "countries", "state": "us_states",
-             "label": "label_terms", "labelled_by": "msp_label_by"}
+    SCALAR = {
+        "ptype": "provider_type",
+        "family": "provider_family",
+        "route": "route",
+        "attack": "attack_type",
+        "conf": "type_confidence",
+    }
+    LISTS = {
+        "sector": "victim_sectors",
+        "country": "countries",
+        "state": "us_states",
+        "label": "label_terms",
+        "labelled_by": "msp_label_by",
+    }
     TEXT = ("title", "summary", "provider_name", "incident_id")
 
     def __init__(self, directory: Path):
@@ -195,15 +214,21 @@ class PandasLens:
             s = inc[col].str.split(";").explode()
             s = s[s.notna() & (s != "")]
             self.exploded[key] = (s.index.to_numpy(), s.astype("category").reset_index(drop=True))
-        self.exploded["label"] = (terms["row"].to_numpy(),
-                                  terms["label_term"].astype("category").reset_index(drop=True))
-        self.exploded["labelled_by"] = (by["row"].to_numpy(),
-                                        by["speaker_type"].astype("category").reset_index(drop=True))
-        self.nr = pd.DataFrame({
-            "row": nr["row"].to_numpy(),
-            "label_term": nr["label_term"].astype("category").to_numpy(),
-            "speaker_type": nr["speaker_type"].astype("category").to_numpy(),
-        })
+        self.exploded["label"] = (
+            terms["row"].to_numpy(),
+            terms["label_term"].astype("category").reset_index(drop=True),
+        )
+        self.exploded["labelled_by"] = (
+            by["row"].to_numpy(),
+            by["speaker_type"].astype("category").reset_index(drop=True),
+        )
+        self.nr = pd.DataFrame(
+            {
+                "row": nr["row"].to_numpy(),
+                "label_term": nr["label_term"].astype("category").to_numpy(),
+                "speaker_type": nr["speaker_type"].astype("category").to_numpy(),
+            }
+        )
         self.inc = inc
         self.n = n
 
@@ -265,18 +290,28 @@ class PandasLens:
         n_lab = sum(v[1] for v in by.values())
         fam: dict[str, int] = {}
         for code, (cnt, _) in by.items():
-            fam[self.pkg.type_family.get(code, "unknown")] = fam.get(self.pkg.type_family.get(code, "unknown"),
-                                                                      0) + cnt
+            fam[self.pkg.type_family.get(code, "unknown")] = fam.get(self.pkg.type_family.get(code, "unknown"), 0) + cnt
         out = {
-            "n": n, "labelled": share(n_lab, n),
+            "n": n,
+            "labelled": share(n_lab, n),
             "labelled_by_type": {c: share(by.get(c, (0, 0))[1], n_lab) for c in types},
             "by_type": {c: share(by.get(c, (0, 0))[0], n) for c in types},
             "by_family": {c: share(fam.get(c, 0), n) for c in self.pkg.families},
         }
-        out["rows"] = pd.DataFrame([{"assessed type": c, "incidents": s.k, "of labelled MSP": s.n,
-                                     "share": s.share, "95% CI low": s.low, "95% CI high": s.high,
-                                     "small sample": s.small_sample}
-                                    for c, s in out["labelled_by_type"].items()])
+        out["rows"] = pd.DataFrame(
+            [
+                {
+                    "assessed type": c,
+                    "incidents": s.k,
+                    "of labelled MSP": s.n,
+                    "share": s.share,
+                    "95% CI low": s.low,
+                    "95% CI high": s.high,
+                    "small sample": s.small_sample,
+                }
+                for c, s in out["labelled_by_type"].items()
+            ]
+        )
         return out
 
     def year_bounds(self) -> tuple[int, int]:
@@ -310,8 +345,12 @@ class PandasLens:
     @staticmethod
     def _shares(df: pd.DataFrame) -> pd.DataFrame:
         s = [share(int(k), int(n)) for k, n in zip(df["k"], df["n"])]
-        return df.assign(share=[x.share for x in s], low=[x.low for x in s], high=[x.high for x in s],
-                         small_sample=[x.small_sample for x in s])
+        return df.assign(
+            share=[x.share for x in s],
+            low=[x.low for x in s],
+            high=[x.high for x in s],
+            small_sample=[x.small_sample for x in s],
+        )
 
     def attribution(self, f: Filters) -> dict:
         m = self.mask(f)
@@ -320,20 +359,36 @@ class PandasLens:
         family = inc["provider_family"].to_numpy()
         src = self.nr[m[self.nr["row"].to_numpy()]]
         rows = src["row"].to_numpy()
-        flows = (pd.DataFrame({"label_term": src["label_term"].to_numpy(), "provider_type": ptype[rows],
-                               "row": rows})
-                 .drop_duplicates()
-                 .groupby(["label_term", "provider_type"], observed=True).size().rename("n").reset_index())
-        who = pd.DataFrame({
-            "speaker_type": src["speaker_type"].to_numpy(),
-            "provider_group": np.where(family[rows] == "managed_it", "managed_it", "not_managed_it"),
-            "msp": (src["label_term"] == "msp").to_numpy(),
-        }).groupby(["speaker_type", "provider_group"], observed=True)["msp"].agg(k="sum", n="size").reset_index()
+        flows = (
+            pd.DataFrame({"label_term": src["label_term"].to_numpy(), "provider_type": ptype[rows], "row": rows})
+            .drop_duplicates()
+            .groupby(["label_term", "provider_type"], observed=True)
+            .size()
+            .rename("n")
+            .reset_index()
+        )
+        who = (
+            pd.DataFrame(
+                {
+                    "speaker_type": src["speaker_type"].to_numpy(),
+                    "provider_group": np.where(family[rows] == "managed_it", "managed_it", "not_managed_it"),
+                    "msp": (src["label_term"] == "msp").to_numpy(),
+                }
+            )
+            .groupby(["speaker_type", "provider_group"], observed=True)["msp"]
+            .agg(k="sum", n="size")
+            .reset_index()
+        )
         sub = inc.loc[m, ["attack_year", "provider_type", "labelled_msp"]]
         years = sub.groupby(["attack_year", "provider_type"], observed=True).size().rename("n").reset_index()
         share_years = sub.groupby("attack_year")["labelled_msp"].agg(n="size", k="sum").reset_index()
-        out = {"count": int(m.sum()), "flows": flows, "who": self._shares(who), "years": years,
-               "share_years": self._shares(share_years)}
+        out = {
+            "count": int(m.sum()),
+            "flows": flows,
+            "who": self._shares(who),
+            "years": years,
+            "share_years": self._shares(share_years),
+        }
         for key in ATTRIBUTION_DIMS:
             if key in self.SCALAR:
                 d = pd.DataFrame({"value": inc[self.SCALAR[key]].to_numpy()[m], "provider_family": family[m]})
@@ -341,14 +396,20 @@ class PandasLens:
                 erows, vals = self.exploded[key]
                 keep = m[erows]
                 d = pd.DataFrame({"value": vals.to_numpy()[keep], "provider_family": family[erows[keep]]})
-            out[f"dim_{key}"] = d.groupby(["value", "provider_family"], observed=True).size() \
-                .rename("n").reset_index()
+            out[f"dim_{key}"] = d.groupby(["value", "provider_family"], observed=True).size().rename("n").reset_index()
         return out
 
     # -- exports ---------------------------------------------------------------------------------
     def table(self, f: Filters) -> pd.DataFrame:
-        cols = self.pkg.columns("incidents") + ["provider_family", "labelled_msp", "msp_label_by", "label_terms",
-                                                "label_count", "source_count", "independent_sources"]
+        cols = self.pkg.columns("incidents") + [
+            "provider_family",
+            "labelled_msp",
+            "msp_label_by",
+            "label_terms",
+            "label_count",
+            "source_count",
+            "independent_sources",
+        ]
         sub = self.inc.loc[self.mask(f), cols]
         return sub.sort_values(["attack_date", "incident_id"], ascending=[False, True])
 
@@ -370,8 +431,10 @@ class PandasLens:
 # equality checks
 # ---------------------------------------------------------------------------------------------
 def _rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
-    return sorted(tuple(str(v) if not isinstance(v, (int, np.integer)) else int(v) for v in r)
-                  for r in df[cols].itertuples(index=False, name=None))
+    return sorted(
+        tuple(str(v) if not isinstance(v, (int, np.integer)) else int(v) for v in r)
+        for r in df[cols].itertuples(index=False, name=None)
+    )
 
 
 def check_same(db, pl: PandasLens, f: Filters, name: str) -> list[str]:
@@ -393,8 +456,12 @@ def check_same(db, pl: PandasLens, f: Filters, name: str) -> list[str]:
         if a[key] != b[key]:
             problems.append(f"{name}: sidebar {key} differs: {a[key]} vs {b[key]}")
     a, b = il_attribution(db, f), pl.attribution(f)
-    cols = {"flows": ["label_term", "provider_type", "n"], "who": ["speaker_type", "provider_group", "k", "n"],
-            "years": ["year", "provider_type", "n"], "share_years": ["year", "n", "k"]}
+    cols = {
+        "flows": ["label_term", "provider_type", "n"],
+        "who": ["speaker_type", "provider_group", "k", "n"],
+        "years": ["year", "provider_type", "n"],
+        "share_years": ["year", "n", "k"],
+    }
     b["years"] = b["years"].rename(columns={"attack_year": "year"})
     b["share_years"] = b["share_years"].rename(columns={"attack_year": "year"})
     if a["count"] != b["count"]:
@@ -433,8 +500,9 @@ def cold_start_s(data: Path | None, timeout: float = 30.0) -> float:
 
 
 # ---------------------------------------------------------------------------------------------
-def bench_size(label: str, directory: Path, repeat: int, profile: bool,
-               big: bool = False) -> tuple[list[dict], list[str]]:
+def bench_size(
+    label: str, directory: Path, repeat: int, profile: bool, big: bool = False
+) -> tuple[list[dict], list[str]]:
     results: list[dict] = []
     problems: list[str] = []
     load_repeat = max(1, min(repeat, 3)) if big else repeat
@@ -455,8 +523,11 @@ def bench_size(label: str, directory: Path, repeat: int, profile: bool,
     db, pl = db_holder["db"], pl_holder["pl"]
     n_inc = db.scalar("SELECT count(*) FROM incidents")
     n_src = db.scalar("SELECT count(*) FROM sources")
-    print(f"\n== {label}: {n_inc:,} incidents, {n_src:,} sources ({directory}); load average "
-          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    print(
+        f"\n== {label}: {n_inc:,} incidents, {n_src:,} sources ({directory}); load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        flush=True,
+    )
     results.append({"size": label, "what": "load", "filter": "-", **timed("il", t_il), **timed("pd", t_pd)})
 
     for name, f in FILTERS.items():
@@ -467,12 +538,27 @@ def bench_size(label: str, directory: Path, repeat: int, profile: bool,
             ("overview page", lambda f=f: il_overview_page(db, f), lambda f=f: pl.overview_page(f)),
             ("attribution page", lambda f=f: il_attribution(db, f), lambda f=f: pl.attribution(f)),
         ):
-            results.append({"size": label, "what": what, "filter": name, "rows": rows,
-                            **timed("il", median_ms(il_fn, repeat)), **timed("pd", median_ms(pd_fn, repeat))})
+            results.append(
+                {
+                    "size": label,
+                    "what": what,
+                    "filter": name,
+                    "rows": rows,
+                    **timed("il", median_ms(il_fn, repeat)),
+                    **timed("pd", median_ms(pd_fn, repeat)),
+                }
+            )
         print(f"  {name}: {rows:,} rows matched; timed", flush=True)
     chart_ms = median_ms(lambda: charts.labelled_vs_assessed(il_overview_figures(db, Filters())[0]), repeat)
-    results.append({"size": label, "what": "overview chart build (plotly, all)", "filter": "all",
-                    **timed("il", chart_ms), "pd_ms": float("nan")})
+    results.append(
+        {
+            "size": label,
+            "what": "overview chart build (plotly, all)",
+            "filter": "all",
+            **timed("il", chart_ms),
+            "pd_ms": float("nan"),
+        }
+    )
 
     exp_repeat = repeat if n_inc <= 200_000 else max(1, min(repeat, 2))
     for name in EXPORT_FILTERS:
@@ -489,8 +575,16 @@ def bench_size(label: str, directory: Path, repeat: int, profile: bool,
                 il = median_ms(lambda f=f, fmt=fmt: exports.to_bytes(db, f, fmt), exp_repeat)
             except Exception:
                 il = Timing(float("nan"), float("nan"))
-            results.append({"size": label, "what": f"export {fmt}", "filter": name, "rows": pl.count(f),
-                            **timed("il", il), **timed("pd", median_ms(lambda f=f, fn=pd_fn: fn(f), exp_repeat))})
+            results.append(
+                {
+                    "size": label,
+                    "what": f"export {fmt}",
+                    "filter": name,
+                    "rows": pl.count(f),
+                    **timed("il", il),
+                    **timed("pd", median_ms(lambda f=f, fn=pd_fn: fn(f), exp_repeat)),
+                }
+            )
     if profile:
         worst = max((r for r in results if r["what"] == "overview page"), key=lambda r: r["il_ms"])
         print(f"\n-- cProfile: overview page, filter '{worst['filter']}' at {label}, 3 runs --")
@@ -513,10 +607,14 @@ def bench_size(label: str, directory: Path, repeat: int, profile: bool,
 
 
 def print_table(results: list[dict]) -> None:
-    print("\nmedian ms (IncidentLens = DuckDB query layer; pandas = independent implementation); "
-          "cpu = CPU time of this process")
-    head = (f"{'size':<8} {'what':<36} {'filter':<18} {'rows':>9} {'IL ms':>10} {'pandas ms':>10} {'IL/pd':>7} "
-            f"{'IL cpu':>8} {'pd cpu':>8} {'cpu IL/pd':>9}")
+    print(
+        "\nmedian ms (IncidentLens = DuckDB query layer; pandas = independent implementation); "
+        "cpu = CPU time of this process"
+    )
+    head = (
+        f"{'size':<8} {'what':<36} {'filter':<18} {'rows':>9} {'IL ms':>10} {'pandas ms':>10} {'IL/pd':>7} "
+        f"{'IL cpu':>8} {'pd cpu':>8} {'cpu IL/pd':>9}"
+    )
     print(head)
     print("-" * len(head))
     for r in results:
@@ -525,14 +623,19 @@ def print_table(results: list[dict]) -> None:
         pd_ms = f"{r['pd_ms']:10.1f}" if r["pd_ms"] == r["pd_ms"] else f"{'-':>10}"
         il_ms = f"{r['il_ms']:10.1f}" if r["il_ms"] == r["il_ms"] else f"{'FAILED':>10}"
         il_cpu, pd_cpu = r.get("il_cpu", float("nan")), r.get("pd_cpu", float("nan"))
-        print(f"{r['size']:<8} {r['what']:<36} {r['filter']:<18} {rows:>9} {il_ms} {pd_ms} "
-              f"{ratio:7.2f} {il_cpu:8.1f} {pd_cpu:8.1f} {il_cpu / pd_cpu if pd_cpu else float('nan'):9.2f}")
+        print(
+            f"{r['size']:<8} {r['what']:<36} {r['filter']:<18} {rows:>9} {il_ms} {pd_ms} "
+            f"{ratio:7.2f} {il_cpu:8.1f} {pd_cpu:8.1f} {il_cpu / pd_cpu if pd_cpu else float('nan'):9.2f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="real,100000,1000000",
-                    help="comma-separated: real and/or incident counts (100k, 1m accepted)")
+    ap.add_argument(
+        "--sizes",
+        default="real,100000,1000000",
+        help="comma-separated: real and/or incident counts (100k, 1m accepted)",
+    )
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--cold-starts", type=int, default=3, help="streamlit cold starts to time (0: skip)")
     ap.add_argument("--profile", action="store_true", help="cProfile the slowest Overview at each size")
@@ -540,9 +643,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sizes = [_size(s) for s in args.sizes.split(",") if s.strip()]
 
-    print(f"IncidentLens benchmark {dt.datetime.now().isoformat(timespec='seconds')} on {platform.node()}: "
-          f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"duckdb {__import__('duckdb').__version__}, pandas {pd.__version__}, repeat {args.repeat}")
+    print(
+        f"IncidentLens benchmark {dt.datetime.now().isoformat(timespec='seconds')} on {platform.node()}: "
+        f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"duckdb {__import__('duckdb').__version__}, pandas {pd.__version__}, repeat {args.repeat}"
+    )
     print("command: " + " ".join([Path(sys.executable).name, *sys.argv]))
     tmp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="incidentlens-bench-"))
     results: list[dict] = []
@@ -553,8 +658,9 @@ def main(argv: list[str] | None = None) -> int:
             if size == "real":
                 found = validate(REPO_DATA)
                 if found:
-                    print(f"\n== real: SKIPPED, data/ does not validate yet ({len(found)} problem(s); first: "
-                          f"{found[0]})")
+                    print(
+                        f"\n== real: SKIPPED, data/ does not validate yet ({len(found)} problem(s); first: {found[0]})"
+                    )
                     continue
                 real_ok = True
                 r, p = bench_size("real", REPO_DATA, args.repeat, args.profile)
@@ -571,8 +677,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.cold_starts:
             data = REPO_DATA if real_ok else None
             times = [cold_start_s(data) for _ in range(args.cold_starts)]
-            results.append({"size": "real" if real_ok else "-", "what": "cold start to /_stcore/health",
-                            "filter": "-", "il_ms": statistics.median(times) * 1000, "pd_ms": float("nan")})
+            results.append(
+                {
+                    "size": "real" if real_ok else "-",
+                    "what": "cold start to /_stcore/health",
+                    "filter": "-",
+                    "il_ms": statistics.median(times) * 1000,
+                    "pd_ms": float("nan"),
+                }
+            )
             print(f"\ncold starts (s): {', '.join(f'{t:.2f}' for t in times)}")
     finally:
         if not args.workdir:
@@ -585,8 +698,9 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems:
             print("  " + p)
         return 1
-    print("\nAll IncidentLens and pandas results agree (headline, sidebar facets, Attribution tables, "
-          "export row counts).")
+    print(
+        "\nAll IncidentLens and pandas results agree (headline, sidebar facets, Attribution tables, export row counts)."
+    )
     return 0
 
 
@@ -600,9 +714,11 @@ def targets(results: list[dict]) -> None:
             worst = max(r["il_ms"] for r in rows)
             ratio = max(r["il_ms"] / r["pd_ms"] for r in rows)
             cpu_ratio = max(r["il_cpu"] / r["pd_cpu"] for r in rows)
-            print(f"  {label} {what}: worst filter {worst:.0f} ms (target < 150: "
-                  f"{'met' if worst < 150 else 'MISSED'}); worst IL/pandas {ratio:.2f} "
-                  f"(target <= 0.5: {'met' if ratio <= 0.5 else 'MISSED'}; in CPU time {cpu_ratio:.2f})")
+            print(
+                f"  {label} {what}: worst filter {worst:.0f} ms (target < 150: "
+                f"{'met' if worst < 150 else 'MISSED'}); worst IL/pandas {ratio:.2f} "
+                f"(target <= 0.5: {'met' if ratio <= 0.5 else 'MISSED'}; in CPU time {cpu_ratio:.2f})"
+            )
     cold = [r for r in results if r["what"].startswith("cold start")]
     for r in cold:
         print(f"  cold start: {r['il_ms'] / 1000:.2f} s (target < 2 s: {'met' if r['il_ms'] < 2000 else 'MISSED'})")

@@ -95,18 +95,27 @@ def load_average() -> str:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     chromium = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     import duckdb
     import plotly
     import streamlit
 
-    return (f"{platform.platform()}, {os.cpu_count()} x {cpu}, {mem / 2**20:.0f} GiB RAM; Python "
-            f"{platform.python_version()}, streamlit {streamlit.__version__}, plotly {plotly.__version__}, "
-            f"duckdb {duckdb.__version__}, {chromium or 'chromium'}")
+    return (
+        f"{platform.platform()}, {os.cpu_count()} x {cpu}, {mem / 2**20:.0f} GiB RAM; Python "
+        f"{platform.python_version()}, streamlit {streamlit.__version__}, plotly {plotly.__version__}, "
+        f"duckdb {duckdb.__version__}, {chromium or 'chromium'}"
+    )
 
 
 class Timings:
@@ -124,8 +133,9 @@ class Timings:
         return f"| {label} | {len(v)}{failed} | {pct(v, 50):.2f} | {pct(v, 95):.2f} | {server} |"
 
 
-async def settle(page: Any, runs: dict, before: int, started: float,
-                 heading: list[float] | None = None, timeout: float = TIMEOUT_S) -> float:
+async def settle(
+    page: Any, runs: dict, before: int, started: float, heading: list[float] | None = None, timeout: float = TIMEOUT_S
+) -> float:
     """Seconds from `started` until a run after `before` has finished and the page is settled;
     with `heading`, the time the first heading showed is appended to it."""
     deadline = time.monotonic() + timeout
@@ -157,8 +167,13 @@ async def open_page(context: Any, url: str, timeout: float = TIMEOUT_S) -> tuple
 class Interaction:
     """One page kept open, and an action repeated on it (alternating, e.g. on then off)."""
 
-    def __init__(self, label: str, url: str, act: Callable[[Any, int], Awaitable[None]],
-                 reset: Callable[[Any], Awaitable[None]] | None = None):
+    def __init__(
+        self,
+        label: str,
+        url: str,
+        act: Callable[[Any, int], Awaitable[None]],
+        reset: Callable[[Any], Awaitable[None]] | None = None,
+    ):
         self.label, self.url, self.act, self.reset = label, url, act, reset
         self.page: Any = None
         self.runs: dict = {}
@@ -186,8 +201,11 @@ class Interaction:
 
 
 async def filter_change(page: Any, i: int) -> None:
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(
-        has_text="Provider assessed as").first
+    box = (
+        page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]')
+        .filter(has_text="Provider assessed as")
+        .first
+    )
     if i % 2:
         await box.locator('button[aria-label^="Remove "]').first.click()
         return
@@ -230,13 +248,15 @@ def page_urls(base: str, incident_id: str | None) -> dict[str, str]:
     """Every page of the dashboard (app.py and pages/*.py), the record page on one incident."""
     urls = {"overview": base + "/"}
     for path in sorted((ROOT / "pages").glob("*.py")):
-        urls[path.stem] = f"{base}/{path.stem}" + (f"?id={incident_id}" if path.stem == "incident" and incident_id
-                                                   else "")
+        urls[path.stem] = f"{base}/{path.stem}" + (
+            f"?id={incident_id}" if path.stem == "incident" and incident_id else ""
+        )
     return urls
 
 
-async def measure(base: str, floors: dict[str, str], loads: int, repeat: int, incident_id: str | None,
-                  label: str) -> tuple[Timings, Timings]:
+async def measure(
+    base: str, floors: dict[str, str], loads: int, repeat: int, incident_id: str | None, label: str
+) -> tuple[Timings, Timings]:
     from playwright.async_api import async_playwright
 
     pages, actions = Timings(), Timings()
@@ -316,8 +336,10 @@ def report(size: str, pages: Timings, actions: Timings, load: tuple[str, str]) -
     for label, v in actions.values.items():
         if not label.startswith("floor"):
             ok = pct(v, 50) < 0.3 and pct(v, 95) < 0.6
-            print(f"  {label}: p50 {pct(v, 50):.2f} s, p95 {pct(v, 95):.2f} s (< 0.3 / < 0.6: "
-                  f"{'met' if ok else 'MISSED'})")
+            print(
+                f"  {label}: p50 {pct(v, 50):.2f} s, p95 {pct(v, 95):.2f} s (< 0.3 / < 0.6: "
+                f"{'met' if ok else 'MISSED'})"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,9 +349,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=10, help="repetitions per interaction")
     ap.add_argument("--workdir", help="where synthetic data goes (default: a temp dir, removed after)")
     args = ap.parse_args(argv)
-    print(f"IncidentLens browser benchmark {dt.datetime.now().isoformat(timespec='seconds')}\n{machine()}\n"
-          f"command: {' '.join([Path(sys.executable).name, *sys.argv])}\nload average now: {load_average()}",
-          flush=True)
+    print(
+        f"IncidentLens browser benchmark {dt.datetime.now().isoformat(timespec='seconds')}\n{machine()}\n"
+        f"command: {' '.join([Path(sys.executable).name, *sys.argv])}\nload average now: {load_average()}",
+        flush=True,
+    )
     tmp = Path(tempfile.mkdtemp(prefix="incidentlens-browser-"))
     work = Path(args.workdir) if args.workdir else tmp
     procs: list[subprocess.Popen] = []
@@ -349,10 +373,15 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 ids = sample_ids(data or ROOT / "data", 1)
                 before = load_average()
-                pages, actions = asyncio.run(measure(base, floors, args.loads, args.repeat,
-                                                     ids[0] if ids else None, size))
-                report(size if size == "real" else f"{int(size):,} synthetic incidents", pages, actions,
-                       (before, load_average()))
+                pages, actions = asyncio.run(
+                    measure(base, floors, args.loads, args.repeat, ids[0] if ids else None, size)
+                )
+                report(
+                    size if size == "real" else f"{int(size):,} synthetic incidents",
+                    pages,
+                    actions,
+                    (before, load_average()),
+                )
             finally:
                 local_dashboard.stop(proc)
     finally:

@@ -138,8 +138,9 @@ def main() -> int:
                 sampler = Sampler(server.pid)
                 sampler.start()
                 started = time.perf_counter()
-                pages, shown, exceptions = open_sessions(browser, f"{base}/sql?sql={quote(args.sql)}",
-                                                         args.sessions, args.timeout)
+                pages, shown, exceptions = open_sessions(
+                    browser, f"{base}/sql?sql={quote(args.sql)}", args.sessions, args.timeout
+                )
                 opened_s = time.perf_counter() - started
                 open_rss = rss(server.pid)
                 workers_open = sum(rss(c) for c in children(server.pid))
@@ -150,8 +151,10 @@ def main() -> int:
         time.sleep(1)
         sampler.stopped.set()
         sampler.join()
-        print(f"{args.sessions} sessions on /sql?sql={args.sql[:60]} opened in {opened_s:.1f} s; "
-              f"each showed: {sorted(set(s.splitlines()[0][:100] for s in shown))}")
+        print(
+            f"{args.sessions} sessions on /sql?sql={args.sql[:60]} opened in {opened_s:.1f} s; "
+            f"each showed: {sorted(set(s.splitlines()[0][:100] for s in shown))}"
+        )
         print(f"exception boxes: {exceptions}")
         print(f"server RSS with all sessions open: {open_rss / MB:.1f} MB (workers {workers_open / MB:.1f} MB)")
         print(f"server RSS peak: {sampler.peak / MB:.1f} MB")
@@ -159,8 +162,10 @@ def main() -> int:
         timeline = settle(server.pid, settle_s)
         after = timeline[-1][1]
         workers_after = sum(rss(c) for c in children(server.pid))
-        print(f"server RSS after close: {after / MB:.1f} MB ({(after - baseline) / MB:+.1f} MB against baseline; "
-              f"workers {workers_after / MB:.1f} MB)")
+        print(
+            f"server RSS after close: {after / MB:.1f} MB ({(after - baseline) / MB:+.1f} MB against baseline; "
+            f"workers {workers_after / MB:.1f} MB)"
+        )
         ok = after - baseline <= args.tolerance_mb * MB and exceptions == 0
         print("OK" if ok else f"FAILED: more than {args.tolerance_mb:g} MB above baseline, or exception boxes")
         return 0 if ok else 1

@@ -45,22 +45,86 @@ from incidentlens.data.database import load  # noqa: E402
 from incidentlens.data.descriptor import VOCABULARY_COLUMNS  # noqa: E402
 from incidentlens.data.validate import validate  # noqa: E402
 
-PAGES = ["app.py", "pages/attribution.py", "pages/explorer.py", "pages/incident.py",
-         "pages/policy.py", "pages/brief.py", "pages/sql.py", "pages/methodology.py"]
-SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom",
-            "Compare two groups")
-KEYS = ["years", "ptype", "family", "label", "labelled_by", "sector", "country", "state", "route", "attack", "conf",
-        "q", "id", "section", "by", "ca", "cb", "cshare", "action", "zzz"]
+PAGES = [
+    "app.py",
+    "pages/attribution.py",
+    "pages/explorer.py",
+    "pages/incident.py",
+    "pages/policy.py",
+    "pages/brief.py",
+    "pages/sql.py",
+    "pages/methodology.py",
+]
+SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
+KEYS = [
+    "years",
+    "ptype",
+    "family",
+    "label",
+    "labelled_by",
+    "sector",
+    "country",
+    "state",
+    "route",
+    "attack",
+    "conf",
+    "q",
+    "id",
+    "section",
+    "by",
+    "ca",
+    "cb",
+    "cshare",
+    "action",
+    "zzz",
+]
 VALUES = [
-    f"[{MARKER}](https://{MARKER}.example)", f"![{MARKER}](https://{MARKER}.example/p.png)",
-    f"<img src=https://{MARKER}.example/p.png>", f"<a href=\"https://{MARKER}.example\">{MARKER}</a>",
-    f":red[{MARKER}] **{MARKER}** $${MARKER}$$ :material/{MARKER}:", f"https://{MARKER}.example www.{MARKER}.example",
-    f"<b>{MARKER}</b><br><i>{MARKER}</i>", f"<script>alert('{MARKER}')</script>", f"[x](javascript:alert('{MARKER}'))",
-    f"q=[{MARKER}](https://{MARKER}.example)&years=2100", f"sector=<img src=https://{MARKER}.example/x>",
-    "2100", "2099-2100", "1990-1995", "2100-1990", "0000-9999", "-1", "1e9", " 2019 ", "2019-2021-2023", "99999",
-    "msp,,,msp", "MSP", "us", "zz", "not_msp", "' OR 1=1 --", "%' OR '1'='1", "../../etc/passwd", "/etc/passwd",
-    "\u202eevil\u202c", "a\x00b", "\x1b[31mred", "\U0001f600", "é" * 300,
-    "x" * 10_000, "", " ", "null", "None", "[]", "{}", "<", "&amp;", "Compare two groups", "Where and whom",
+    f"[{MARKER}](https://{MARKER}.example)",
+    f"![{MARKER}](https://{MARKER}.example/p.png)",
+    f"<img src=https://{MARKER}.example/p.png>",
+    f'<a href="https://{MARKER}.example">{MARKER}</a>',
+    f":red[{MARKER}] **{MARKER}** $${MARKER}$$ :material/{MARKER}:",
+    f"https://{MARKER}.example www.{MARKER}.example",
+    f"<b>{MARKER}</b><br><i>{MARKER}</i>",
+    f"<script>alert('{MARKER}')</script>",
+    f"[x](javascript:alert('{MARKER}'))",
+    f"q=[{MARKER}](https://{MARKER}.example)&years=2100",
+    f"sector=<img src=https://{MARKER}.example/x>",
+    "2100",
+    "2099-2100",
+    "1990-1995",
+    "2100-1990",
+    "0000-9999",
+    "-1",
+    "1e9",
+    " 2019 ",
+    "2019-2021-2023",
+    "99999",
+    "msp,,,msp",
+    "MSP",
+    "us",
+    "zz",
+    "not_msp",
+    "' OR 1=1 --",
+    "%' OR '1'='1",
+    "../../etc/passwd",
+    "/etc/passwd",
+    "\u202eevil\u202c",
+    "a\x00b",
+    "\x1b[31mred",
+    "\U0001f600",
+    "é" * 300,
+    "x" * 10_000,
+    "",
+    " ",
+    "null",
+    "None",
+    "[]",
+    "{}",
+    "<",
+    "&amp;",
+    "Compare two groups",
+    "Where and whom",
 ]
 
 
@@ -95,8 +159,13 @@ class Tally:
             self.examples.append(f"markup {page} {params!r:.120}: {found[0]!r:.160}")
 
     def report(self) -> dict:
-        out = {"part": self.name, "page runs": self.runs, "exception boxes": self.exceptions,
-               "pages with injected markup": self.markup, "runs that crashed": self.crashes}
+        out = {
+            "part": self.name,
+            "page runs": self.runs,
+            "exception boxes": self.exceptions,
+            "pages with injected markup": self.markup,
+            "runs that crashed": self.crashes,
+        }
         print(json.dumps(out), flush=True)
         for line in self.examples[:10]:
             print("   ", line, flush=True)
@@ -116,8 +185,10 @@ def links_part(data: Path, quick: bool) -> dict:
             tally.page(page, {key: [VALUES[0], VALUES[11], "msp"]})
     for section in SECTIONS:
         for value in values:
-            tally.page("pages/attribution.py", {"section": section, "ca": value, "cb": f"q={value}", "by": value,
-                                                "cshare": value})
+            tally.page(
+                "pages/attribution.py",
+                {"section": section, "ca": value, "cb": f"q={value}", "by": value, "cshare": value},
+            )
     return tally.report()
 
 
@@ -193,15 +264,47 @@ def data_part(fixture: Path, n: int) -> dict:
     return {**out, **counts}
 
 
-ARGV_WORDS = ["--years", "--ptype", "--q", "--base-url", "--format", "--out", "--compare", "--share-of", "--country",
-              "--json", "--robustness", "--no-charts", "--data", "2019-2021", "msp", "csv", "docx", "pdf", "bundle",
-              "2100", "x,y", "label=msp", "http://x.example", "", "-", "--", "=", "\x01", "\u202e", "é", "../..",
-              "/dev/null", "https://x.example/\x07", "\x1b[2J", "A" * 5000]
+ARGV_WORDS = [
+    "--years",
+    "--ptype",
+    "--q",
+    "--base-url",
+    "--format",
+    "--out",
+    "--compare",
+    "--share-of",
+    "--country",
+    "--json",
+    "--robustness",
+    "--no-charts",
+    "--data",
+    "2019-2021",
+    "msp",
+    "csv",
+    "docx",
+    "pdf",
+    "bundle",
+    "2100",
+    "x,y",
+    "label=msp",
+    "http://x.example",
+    "",
+    "-",
+    "--",
+    "=",
+    "\x01",
+    "\u202e",
+    "é",
+    "../..",
+    "/dev/null",
+    "https://x.example/\x07",
+    "\x1b[2J",
+    "A" * 5000,
+]
 
 
 def cli_part(fixture: Path, n: int, out_dir: Path) -> dict:
-    counts = {"in-process runs": 0, "tracebacks": 0, "errors over one line": 0, "processes": 0,
-              "process tracebacks": 0}
+    counts = {"in-process runs": 0, "tracebacks": 0, "errors over one line": 0, "processes": 0, "process tracebacks": 0}
     words = st.lists(st.one_of(st.sampled_from(ARGV_WORDS), st.text(max_size=8)), max_size=7)
     commands = st.sampled_from(["validate", "stats", "export", "brief"])
     examples = []
@@ -226,14 +329,20 @@ def cli_part(fixture: Path, n: int, out_dir: Path) -> dict:
         if code != 0 and len(lines) != 1 and command != "validate":
             counts["errors over one line"] += 1
             examples.append(f"{len(lines)} lines {argv!r:.160}")
-    nasty = [["brief", "--format", "docx", "--no-charts", "--base-url", "https://example.org/\x01"],
-             ["brief", "--format", "pdf", "--no-charts", "--base-url", "https://[::1"],
-             ["export", "--format", "bundle", "--base-url", "https://example.org:99999"],
-             ["stats", "--years", "2100"], ["stats", "--compare", "q=<b>x</b>", "years=1990-1995"],
-             ["export", "--format", "csv", "--q", "\x7f"], ["frobnicate"], ["stats", "--ptype"],
-             ["export", "--format", "xlsx", "--sector", "\u202e" * 100],
-             ["--data", "/etc", "validate"], ["--data", "/nonexistent", "stats"], ["synth", "--incidents", "-5",
-                                                                                  "--out", str(out_dir / "s")]]
+    nasty = [
+        ["brief", "--format", "docx", "--no-charts", "--base-url", "https://example.org/\x01"],
+        ["brief", "--format", "pdf", "--no-charts", "--base-url", "https://[::1"],
+        ["export", "--format", "bundle", "--base-url", "https://example.org:99999"],
+        ["stats", "--years", "2100"],
+        ["stats", "--compare", "q=<b>x</b>", "years=1990-1995"],
+        ["export", "--format", "csv", "--q", "\x7f"],
+        ["frobnicate"],
+        ["stats", "--ptype"],
+        ["export", "--format", "xlsx", "--sector", "\u202e" * 100],
+        ["--data", "/etc", "validate"],
+        ["--data", "/nonexistent", "stats"],
+        ["synth", "--incidents", "-5", "--out", str(out_dir / "s")],
+    ]
     for args in nasty:
         argv = [sys.executable, "-m", "incidentlens.cli", "--data", str(fixture), *args]
         if args[0] in ("export", "brief"):
@@ -258,24 +367,41 @@ def browser_part(fixture: Path, quick: bool) -> dict:
     port = local_dashboard.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
     env["INCIDENTLENS_DATA"] = str(fixture)
-    proc = subprocess.Popen(cli.serve_command(port, "127.0.0.1", None), cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    counts = {"pages loaded": 0, "exception boxes": 0, "links to the hostile host": 0,
-              "images from the hostile host": 0, "markup around the hostile text": 0, "requests to other hosts": 0,
-              "pages that did not load": 0}
+    proc = subprocess.Popen(
+        cli.serve_command(port, "127.0.0.1", None),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    counts = {
+        "pages loaded": 0,
+        "exception boxes": 0,
+        "links to the hostile host": 0,
+        "images from the hostile host": 0,
+        "markup around the hostile text": 0,
+        "requests to other hosts": 0,
+        "pages that did not load": 0,
+    }
     outside: list[str] = []
     try:
         local_dashboard.wait_healthy(proc, port, timeout=90)
         base = f"http://127.0.0.1:{port}"
         paths = ["", "attribution", "explorer", "incident", "policy", "brief", "sql", "methodology"]
         values = VALUES[:11] + VALUES[11:16]
-        urls = [f"{base}/{path}?{urlencode({k: value for k in KEYS if with_q or k != 'q'})}"
-                for path in paths for value in (values[::3] if quick else values) for with_q in (False, True)]
-        urls += [f"{base}/attribution?{urlencode({'section': s, 'ca': f'q={VALUES[0]}', 'cb': VALUES[4]})}"
-                 for s in SECTIONS]
+        urls = [
+            f"{base}/{path}?{urlencode({k: value for k in KEYS if with_q or k != 'q'})}"
+            for path in paths
+            for value in (values[::3] if quick else values)
+            for with_q in (False, True)
+        ]
+        urls += [
+            f"{base}/attribution?{urlencode({'section': s, 'ca': f'q={VALUES[0]}', 'cb': VALUES[4]})}" for s in SECTIONS
+        ]
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
             page = browser.new_page()
 
             def watch(route):
@@ -301,7 +427,9 @@ def browser_part(fixture: Path, quick: bool) -> dict:
                 counts["links to the hostile host"] += page.evaluate(
                     "([host, marker]) => [...document.querySelectorAll('a[href]')].filter(a => {"
                     " try { const u = new URL(a.href); return u.host !== host && a.href.includes(marker); }"
-                    " catch (e) { return true; } }).length", [f"127.0.0.1:{port}", MARKER])
+                    " catch (e) { return true; } }).length",
+                    [f"127.0.0.1:{port}", MARKER],
+                )
                 counts["images from the hostile host"] += page.locator(f"img[src*='{MARKER}']").count()
                 # Markup drawn around the hostile text: emphasis, code, colour, maths, icons.
                 counts["markup around the hostile text"] += page.evaluate(
@@ -309,7 +437,9 @@ def browser_part(fixture: Path, quick: bool) -> dict:
                     ".filter(c => c.innerText.includes(marker)).map(c => [...c.querySelectorAll("
                     "\"strong, em, code, del, b, i, span[style*='color'], .katex, [role='img'], img\")]"
                     ".filter(e => e.innerText.includes(marker) || e.matches(\".katex, [role='img'], img\"))"
-                    ".length).reduce((a, b) => a + b, 0)", MARKER)
+                    ".length).reduce((a, b) => a + b, 0)",
+                    MARKER,
+                )
             browser.close()
     finally:
         local_dashboard.stop(proc)

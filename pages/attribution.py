@@ -30,8 +30,12 @@ if time.open:
     with time:
         years, share = queries.by_year(db, f), queries.labelled_share_by_year(db, f)
         ui.chart(charts.by_year(years, words), tables.by_year(years, pkg), "years", "attribution")
-        ui.chart(charts.labelled_share_by_year(share, words), tables.labelled_share_by_year(share),
-                 "share_years", "attribution")
+        ui.chart(
+            charts.labelled_share_by_year(share, words),
+            tables.labelled_share_by_year(share),
+            "share_years",
+            "attribution",
+        )
 if where.open:
     with where:
         key, what = attribution.breakdown()
@@ -39,8 +43,9 @@ if where.open:
         if df.empty:
             st.caption(f"No {what} is recorded for the incidents in view.")
         else:
-            ui.chart(charts.by_dimension(df, what, words), tables.by_dimension(df, pkg, what), f"dim_{key}",
-                     "attribution")
+            ui.chart(
+                charts.by_dimension(df, what, words), tables.by_dimension(df, pkg, what), f"dim_{key}", "attribution"
+            )
 if pair.open:
     with pair:
         attribution.comparison(db, f)

@@ -21,8 +21,10 @@ if n == 0:
     st.warning("No incident matches this filter; the brief will say so. Widen the filters to get figures.")
 link = ui.permalink("")
 if links.is_local(link):
-    st.info(f"The brief will be marked as a local copy: its links ({ui.base_url()}) open only on the "
-            f"computer serving this dashboard. {links.HOW_TO_SET}")
+    st.info(
+        f"The brief will be marked as a local copy: its links ({ui.base_url()}) open only on the "
+        f"computer serving this dashboard. {links.HOW_TO_SET}"
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -34,14 +36,20 @@ def make(query: str, fmt: str, link: str, version: str) -> bytes:
 cols = st.columns(2)
 for col, fmt, label in ((cols[0], "pdf", "Download PDF brief"), (cols[1], "docx", "Download Word brief")):
     col.download_button(
-        label, data=lambda fmt=fmt: make(f.to_query_string(), fmt, link, db.version),
-        file_name=f"incidentlens-brief-{db.version}.{fmt}", on_click="ignore", key=f"brief_{fmt}",
+        label,
+        data=lambda fmt=fmt: make(f.to_query_string(), fmt, link, db.version),
+        file_name=f"incidentlens-brief-{db.version}.{fmt}",
+        on_click="ignore",
+        key=f"brief_{fmt}",
         width="stretch",
-        mime="application/pdf" if fmt == "pdf" else
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        mime="application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-st.caption(f"{n} incidents in view; the table in the brief lists up to {brief.MAX_TABLE_ROWS} of them, "
-           "newest first, and links to the rest.")
+st.caption(
+    f"{n} incidents in view; the table in the brief lists up to {brief.MAX_TABLE_ROWS} of them, "
+    "newest first, and links to the rest."
+)
 st.markdown("**From the command line:**")
 flags = " ".join(f"--{k.replace('_', '-')} {shlex.quote(v)}" for k, v in f.to_params().items())
 if not links.is_local(link):

@@ -11,7 +11,8 @@ db, f = ui.start("pages/explorer.py")
 ui.header("Explorer", db, f, "explorer")
 
 rows = queries.incidents(db, f, queries.EXPLORER_COLUMNS)
-st.markdown(f"**{len(rows)}** incidents match. Click a column to sort; **open** shows the full record "
-            "with every source.")
+st.markdown(
+    f"**{len(rows)}** incidents match. Click a column to sort; **open** shows the full record with every source."
+)
 show.incidents(tables.explorer(rows, db.package, show.record_url()))
 show.exports_of(db, f, len(rows))

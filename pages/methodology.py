@@ -17,7 +17,8 @@ st.title("Methodology and data dictionary")
 st.caption(f"{pkg.title} · dataset v{db.version}, released {pkg.created} · licence {pkg.license}")
 
 method, dictionary, vocab, changes, cite = st.tabs(
-    ["Method", "Data dictionary", "Vocabularies", "Changelog", "How to cite"], key="section", bind="query-params")
+    ["Method", "Data dictionary", "Vocabularies", "Changelog", "How to cite"], key="section", bind="query-params"
+)
 with method:
     with st.container(border=True):
         st.markdown(f"**Coding agreement.** {ui.plain(agreement.agreement(db).sentence())}")

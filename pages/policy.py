@@ -18,10 +18,12 @@ st.markdown(
 )
 pkg = db.package
 c1, c2 = st.columns(2)
-jur = c1.multiselect("Jurisdiction", sorted({j for js in policy.actions(db)["jurisdictions"] for j in js}),
-                     key="pol_jur")
-kinds = c2.multiselect("Kind of action", list(pkg.vocabulary("policy_actions", "kind")), format_func=pkg.label,
-                       key="pol_kind")
+jur = c1.multiselect(
+    "Jurisdiction", sorted({j for js in policy.actions(db)["jurisdictions"] for j in js}), key="pol_jur"
+)
+kinds = c2.multiselect(
+    "Kind of action", list(pkg.vocabulary("policy_actions", "kind")), format_func=pkg.label, key="pol_kind"
+)
 acts = policy.actions(db, tuple(jur), tuple(kinds))
 table = tables.policy_actions(acts, pkg)
 ui.chart(charts.policy_timeline(policy.quarterly(db, f), acts, f.describe(pkg)), table, "policy_timeline", "policy")

@@ -54,21 +54,47 @@ sys.path.insert(0, str(ROOT / "src"))
 from incidentlens import local_dashboard  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ACTION_TIMEOUT_S = 30.0
 TARGETS = {"errors": 0, "p95_s": 1.0, "rss_mb": 600.0}
 
 # Deep links: every page, with filters in the query string (the dashboard's public URL scheme).
 DEEP_LINKS = [
-    "/", "/?sector=dental", "/?label=msp&years=2020-2023", "/?ptype=msp,break_fix", "/?country=US",
-    "/attribution", "/attribution?years=2019-2021", "/attribution?country=US&attack=ransomware",
-    "/attribution?family=managed_it", "/explorer", "/explorer?ptype=msp", "/explorer?q=msp",
-    "/explorer?sector=healthcare&years=2018-2022", "/methodology", "/incident",
+    "/",
+    "/?sector=dental",
+    "/?label=msp&years=2020-2023",
+    "/?ptype=msp,break_fix",
+    "/?country=US",
+    "/attribution",
+    "/attribution?years=2019-2021",
+    "/attribution?country=US&attack=ransomware",
+    "/attribution?family=managed_it",
+    "/explorer",
+    "/explorer?ptype=msp",
+    "/explorer?q=msp",
+    "/explorer?sector=healthcare&years=2018-2022",
+    "/methodology",
+    "/incident",
 ]
 PAGES = ["/", "/attribution", "/explorer", "/methodology"]
-SIDEBAR_FILTERS = ["Provider assessed as", "Provider family", "Attack type", "Route to victims",
-                   "Coding confidence", "Victim sector", "Label used by a source"]
+SIDEBAR_FILTERS = [
+    "Provider assessed as",
+    "Provider family",
+    "Attack type",
+    "Route to victims",
+    "Coding confidence",
+    "Victim sector",
+    "Label used by a source",
+]
 
 # The page is ready when Streamlit shows no running state and every visible element is drawn.
 READY_JS = """
@@ -115,7 +141,8 @@ class Stats:
     first_loads: list[float] = field(default_factory=list)
     errors: collections.Counter = field(default_factory=collections.Counter)
     messages: dict[str, collections.Counter] = field(
-        default_factory=lambda: collections.defaultdict(collections.Counter))
+        default_factory=lambda: collections.defaultdict(collections.Counter)
+    )
     rss_mb: list[float] = field(default_factory=list)
 
     benign_counts: collections.Counter = field(default_factory=collections.Counter)
@@ -367,8 +394,18 @@ async def close_dropdown(page) -> None:
         await page.locator('[data-testid="stMain"] h1').first.click(timeout=5000)
 
 
-async def session(i: int, browser, base: str, stats: Stats, stop_at: float, start_delay: float,
-                  think: tuple[float, float], ids: list[str], seed: int, debug_dir: str | None) -> None:
+async def session(
+    i: int,
+    browser,
+    base: str,
+    stats: Stats,
+    stop_at: float,
+    start_delay: float,
+    think: tuple[float, float],
+    ids: list[str],
+    seed: int,
+    debug_dir: str | None,
+) -> None:
     rng = random.Random(seed * 1000 + i)
     await asyncio.sleep(start_delay)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -380,8 +417,7 @@ async def session(i: int, browser, base: str, stats: Stats, stop_at: float, star
         watch_page(page, stats, base, nav)
         start = time.perf_counter()
         try:
-            await page.goto(base + rng.choice(DEEP_LINKS[:5]), wait_until="commit",
-                            timeout=ACTION_TIMEOUT_S * 1000)
+            await page.goto(base + rng.choice(DEEP_LINKS[:5]), wait_until="commit", timeout=ACTION_TIMEOUT_S * 1000)
             await wait_idle(page, runs, 0)
             stats.first_loads.append(time.perf_counter() - start)
             await check_page(page, stats)
@@ -402,15 +438,20 @@ async def session(i: int, browser, base: str, stats: Stats, stop_at: float, star
                 stats.latencies[kind].append(time.perf_counter() - start)
                 await check_page(page, stats)
             except Exception as exc:
-                stats.error("timeout or action failure", f"{action.__name__}: {type(exc).__name__}: "
-                                                         f"{str(exc).splitlines()[0][:120]}")
+                stats.error(
+                    "timeout or action failure",
+                    f"{action.__name__}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}",
+                )
                 if debug_dir:
                     with contextlib.suppress(Exception):
                         shot = Path(debug_dir) / f"failure-s{i}-{int(time.time())}.png"
                         state = await page.evaluate(DIAG_JS)
                         await page.screenshot(path=str(shot))
-                        print(f"  session {i}: {nav.get('last')} failed at {page.url}; runs {runs['done']} "
-                              f"(before {before}), page {state}; screenshot {shot}", flush=True)
+                        print(
+                            f"  session {i}: {nav.get('last')} failed at {page.url}; runs {runs['done']} "
+                            f"(before {before}), page {state}; screenshot {shot}",
+                            flush=True,
+                        )
                 with contextlib.suppress(Exception):
                     before = runs["done"]
                     nav["in_goto"] = True
@@ -423,8 +464,16 @@ async def session(i: int, browser, base: str, stats: Stats, stop_at: float, star
         await context.close()
 
 
-async def ws_session(i: int, base: str, stats: Stats, stop_at: float, start_delay: float,
-                     think: tuple[float, float], ids: list[str], seed: int) -> None:
+async def ws_session(
+    i: int,
+    base: str,
+    stats: Stats,
+    stop_at: float,
+    start_delay: float,
+    think: tuple[float, float],
+    ids: list[str],
+    seed: int,
+) -> None:
     """A real Streamlit session without a browser: it speaks the app's WebSocket protocol,
     asks for a run of a page with filters in the query string (as a deep link does), and
     waits for script_finished; exception deltas count as errors. The server does all the work
@@ -438,8 +487,9 @@ async def ws_session(i: int, base: str, stats: Stats, stop_at: float, start_dela
     url = base.replace("http://", "ws://") + "/_stcore/stream"
     early = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
     try:
-        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None,
-                                      open_timeout=ACTION_TIMEOUT_S) as ws:
+        async with websockets.connect(
+            url, subprotocols=["streamlit"], max_size=None, open_timeout=ACTION_TIMEOUT_S
+        ) as ws:
             while time.monotonic() < stop_at:
                 link = rng.choice(DEEP_LINKS + ([f"/incident?id={rng.choice(ids)}"] if ids else []))
                 page, _, query = link.lstrip("/").partition("?")
@@ -498,15 +548,38 @@ async def run(args, base: str, pid: int, ids: list[str]) -> tuple[Stats, float, 
             stop_at = start + args.seconds
             ramp = min(args.ramp, args.seconds / 2)
             total = args.sessions + args.protocol_sessions
-            tasks = [asyncio.create_task(session(i, browser, base, stats, stop_at,
-                                                 ramp * i / max(1, total - 1),
-                                                 (args.think_min, args.think_max), ids, args.seed,
-                                                 args.debug_dir))
-                     for i in range(args.sessions)]
-            tasks += [asyncio.create_task(ws_session(i, base, stats, stop_at,
-                                                     ramp * (args.sessions + i) / max(1, total - 1),
-                                                     (args.think_min, args.think_max), ids, args.seed))
-                      for i in range(args.protocol_sessions)]
+            tasks = [
+                asyncio.create_task(
+                    session(
+                        i,
+                        browser,
+                        base,
+                        stats,
+                        stop_at,
+                        ramp * i / max(1, total - 1),
+                        (args.think_min, args.think_max),
+                        ids,
+                        args.seed,
+                        args.debug_dir,
+                    )
+                )
+                for i in range(args.sessions)
+            ]
+            tasks += [
+                asyncio.create_task(
+                    ws_session(
+                        i,
+                        base,
+                        stats,
+                        stop_at,
+                        ramp * (args.sessions + i) / max(1, total - 1),
+                        (args.think_min, args.think_max),
+                        ids,
+                        args.seed,
+                    )
+                )
+                for i in range(args.protocol_sessions)
+            ]
             done, pending = await asyncio.wait(tasks, timeout=args.seconds + ACTION_TIMEOUT_S * 2 + 30)
             for t in pending:
                 t.cancel()
@@ -517,8 +590,11 @@ async def run(args, base: str, pid: int, ids: list[str]) -> tuple[Stats, float, 
             elapsed = time.monotonic() - start
             cpu1, (busy1, total1) = cpu_seconds(pid), machine_busy()
             if cpu0 is not None and cpu1 is not None:
-                stats.cpu = {"server_cores": (cpu1 - cpu0) / elapsed, "cores": os.cpu_count() or 1,
-                             "machine_busy": (busy1 - busy0) / (total1 - total0)}
+                stats.cpu = {
+                    "server_cores": (cpu1 - cpu0) / elapsed,
+                    "cores": os.cpu_count() or 1,
+                    "machine_busy": (busy1 - busy0) / (total1 - total0),
+                }
             stop.set()
             await sampler
         finally:
@@ -548,8 +624,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--data", help="data directory (default: $INCIDENTLENS_DATA, else data/)")
-    ap.add_argument("--synthetic", type=int, metavar="N",
-                    help="serve a synthetic dataset of N incidents instead (written to a temp dir)")
+    ap.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="serve a synthetic dataset of N incidents instead (written to a temp dir)",
+    )
     ap.add_argument("--think-min", type=float, default=0.5, help="seconds between a session's actions")
     ap.add_argument("--think-max", type=float, default=1.5)
     ap.add_argument("--ramp", type=float, default=10.0, help="spread session starts over this many seconds")
@@ -557,11 +637,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--debug-dir", help="save a screenshot here when an action fails")
     ap.add_argument("--server-log", help="keep a copy of the server's log at this path")
-    ap.add_argument("--protocol-sessions", type=int, default=0, metavar="M",
-                    help="add M browser-less sessions speaking Streamlit's WebSocket protocol (server load "
-                         "without the cost of rendering in chromium)")
-    ap.add_argument("--pin", action="store_true",
-                    help="give the server the first CPU to itself and run the browsers on the others")
+    ap.add_argument(
+        "--protocol-sessions",
+        type=int,
+        default=0,
+        metavar="M",
+        help="add M browser-less sessions speaking Streamlit's WebSocket protocol (server load "
+        "without the cost of rendering in chromium)",
+    )
+    ap.add_argument(
+        "--pin", action="store_true", help="give the server the first CPU to itself and run the browsers on the others"
+    )
     args = ap.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="incidentlens-load-"))
@@ -590,12 +676,18 @@ def main(argv: list[str] | None = None) -> int:
             os.sched_setaffinity(0, set(cores[1:]))
         proc = start_server(port, data, tmp / "server.log", server_cpus)
         base = f"http://127.0.0.1:{port}"
-        pinned = f", server pinned to CPU {sorted(server_cpus)}, browsers on {sorted(os.sched_getaffinity(0))}" \
-            if server_cpus else ""
-        print(f"server pid {proc.pid} on {base} (health ok after {time.perf_counter() - t0:.2f} s){pinned}, "
-              f"data {data_shown}; {args.sessions} browser + {args.protocol_sessions} protocol sessions for "
-              f"{args.seconds} s, think "
-              f"{args.think_min}-{args.think_max} s, ramp {args.ramp} s", flush=True)
+        pinned = (
+            f", server pinned to CPU {sorted(server_cpus)}, browsers on {sorted(os.sched_getaffinity(0))}"
+            if server_cpus
+            else ""
+        )
+        print(
+            f"server pid {proc.pid} on {base} (health ok after {time.perf_counter() - t0:.2f} s){pinned}, "
+            f"data {data_shown}; {args.sessions} browser + {args.protocol_sessions} protocol sessions for "
+            f"{args.seconds} s, think "
+            f"{args.think_min}-{args.think_max} s, ramp {args.ramp} s",
+            flush=True,
+        )
         stats, elapsed, idle_rss = asyncio.run(run(args, base, proc.pid, sample_ids(data_shown)))
     finally:
         if proc is not None:
@@ -620,29 +712,40 @@ def report(args, stats: Stats, elapsed: float, idle_rss: float, server_log: str)
     errors = sum(stats.errors.values())
     peak = max(stats.rss_mb) if stats.rss_mb else float("nan")
     p95 = pct(all_lat, 95)
-    print(f"\n{args.sessions} browser + {args.protocol_sessions} protocol sessions, {elapsed:.0f} s, "
-          f"{len(browser_lat)} browser interactions ({len(browser_lat) / max(elapsed, 1e-9):.1f}/s), "
-          f"{len(proto_lat)} protocol reruns ({len(proto_lat) / max(elapsed, 1e-9):.1f}/s)")
+    print(
+        f"\n{args.sessions} browser + {args.protocol_sessions} protocol sessions, {elapsed:.0f} s, "
+        f"{len(browser_lat)} browser interactions ({len(browser_lat) / max(elapsed, 1e-9):.1f}/s), "
+        f"{len(proto_lat)} protocol reruns ({len(proto_lat) / max(elapsed, 1e-9):.1f}/s)"
+    )
     if browser_lat:
-        print(f"browser interaction latency: p50 {pct(browser_lat, 50):.2f} s, p95 {pct(browser_lat, 95):.2f} s, "
-              f"max {max(browser_lat):.2f} s")
+        print(
+            f"browser interaction latency: p50 {pct(browser_lat, 50):.2f} s, p95 {pct(browser_lat, 95):.2f} s, "
+            f"max {max(browser_lat):.2f} s"
+        )
     for kind, values in sorted(stats.latencies.items()):
-        print(f"  {kind:<14} n={len(values):<5} p50 {pct(values, 50):.2f} s  p95 {pct(values, 95):.2f} s  "
-              f"max {max(values):.2f} s")
+        print(
+            f"  {kind:<14} n={len(values):<5} p50 {pct(values, 50):.2f} s  p95 {pct(values, 95):.2f} s  "
+            f"max {max(values):.2f} s"
+        )
     if stats.round_trips:
         rt = stats.round_trips
-        print(f"server round trip (rerun request -> script_finished on the WebSocket, no rendering): "
-              f"p50 {pct(rt, 50):.2f} s, p95 {pct(rt, 95):.2f} s (n={len(rt)})")
+        print(
+            f"server round trip (rerun request -> script_finished on the WebSocket, no rendering): "
+            f"p50 {pct(rt, 50):.2f} s, p95 {pct(rt, 95):.2f} s (n={len(rt)})"
+        )
     if stats.first_loads:
-        print(f"first page load per session: p50 {pct(stats.first_loads, 50):.2f} s, "
-              f"p95 {pct(stats.first_loads, 95):.2f} s (not in the interaction figures)")
-    print(f"server RSS: {idle_rss:.0f} MB after warm-up, peak {peak:.0f} MB "
-          f"({len(stats.rss_mb)} samples)")
+        print(
+            f"first page load per session: p50 {pct(stats.first_loads, 50):.2f} s, "
+            f"p95 {pct(stats.first_loads, 95):.2f} s (not in the interaction figures)"
+        )
+    print(f"server RSS: {idle_rss:.0f} MB after warm-up, peak {peak:.0f} MB ({len(stats.rss_mb)} samples)")
     if stats.cpu:
         c = stats.cpu
-        print(f"CPU during the run: machine {c['machine_busy']:.0%} busy of {c['cores']} cores; the Streamlit "
-              f"server used {c['server_cores']:.2f} cores on average"
-              + (", the rest was mostly chromium" if args.sessions else ""))
+        print(
+            f"CPU during the run: machine {c['machine_busy']:.0%} busy of {c['cores']} cores; the Streamlit "
+            f"server used {c['server_cores']:.2f} cores on average"
+            + (", the rest was mostly chromium" if args.sessions else "")
+        )
     print(f"errors: {errors}")
     if stats.benign_counts:
         print("  known noise, listed and not counted as errors:")
@@ -656,7 +759,7 @@ def report(args, stats: Stats, elapsed: float, idle_rss: float, server_log: str)
     starts = [n for n, line in enumerate(lines) if line.startswith("Traceback")]
     if starts:
         print(f"server log: {len(starts)} traceback(s); the first one:")
-        for line in lines[starts[0]:starts[0] + 60]:
+        for line in lines[starts[0] : starts[0] + 60]:
             print("  | " + line[:220])
             if line and not line.startswith((" ", "Traceback", "During", "The above")) and line != lines[starts[0]]:
                 break
@@ -668,8 +771,9 @@ def report(args, stats: Stats, elapsed: float, idle_rss: float, server_log: str)
         missed.append(f"p95 of {which} {p95:.2f} s >= 1 s")
     if not peak < TARGETS["rss_mb"]:
         missed.append(f"peak RSS {peak:.0f} MB >= 600 MB")
-    print("targets (0 errors, p95 < 1 s, RSS < 600 MB): " + ("all met" if not missed else "MISSED: "
-                                                               + "; ".join(missed)))
+    print(
+        "targets (0 errors, p95 < 1 s, RSS < 600 MB): " + ("all met" if not missed else "MISSED: " + "; ".join(missed))
+    )
     return 1 if (missed and args.strict) else 0
 
 

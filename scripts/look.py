@@ -33,8 +33,15 @@ import layout_check  # noqa: E402
 from incidentlens import local_dashboard  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WIDTH, HEIGHT = 1400, 1000
 CLOSED_EXPANDERS = "[data-testid=stMain] [data-testid=stExpander] details:not([open]) > summary >> visible=true"
 TIMEOUT = 60_000
@@ -93,8 +100,10 @@ def screenshot(page: Page, path: Path) -> None:
         page.set_viewport_size({"width": WIDTH, "height": height})
         page.wait_for_timeout(1000)
     m = page.evaluate(MEASURE)
-    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": WIDTH,
-                                          "height": min(height, max(m["bottom"] + 60, m["sidebar"]))})
+    page.screenshot(
+        path=str(path),
+        clip={"x": 0, "y": 0, "width": WIDTH, "height": min(height, max(m["bottom"] + 60, m["sidebar"]))},
+    )
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
 
@@ -189,8 +198,11 @@ def look(base: str, views: dict[str, str], report: Report) -> None:
 
 
 def write_index(report: Report) -> Path:
-    items = "\n".join(f"<h2>{html.escape(caption)}</h2><a href='{html.escape(path)}'>"
-                      f"<img src='{html.escape(path)}' loading='lazy'></a>" for caption, path in report.shots)
+    items = "\n".join(
+        f"<h2>{html.escape(caption)}</h2><a href='{html.escape(path)}'>"
+        f"<img src='{html.escape(path)}' loading='lazy'></a>"
+        for caption, path in report.shots
+    )
     problems = "".join(f"<li>{html.escape(p)}</li>" for p in report.problems) or "<li>none found</li>"
     index = report.out / "index.html"
     index.write_text(
@@ -198,7 +210,9 @@ def write_index(report: Report) -> Path:
         "<style>body{font-family:sans-serif;margin:2em}img{max-width:100%;border:1px solid #ccc}"
         "h2{font-size:1em;margin-top:2em}</style>"
         f"<h1>IncidentLens: every page and image</h1><p>Problems found by the checks:</p><ul>{problems}</ul>"
-        f"{items}", encoding="utf-8")
+        f"{items}",
+        encoding="utf-8",
+    )
     return index
 
 

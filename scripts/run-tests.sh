@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Debian's chromium for browser tests, the venv) and run
-# lint, the import contracts, the type check, the data validator and the whole test suite.
+# lint and formatting, the import contracts, the type check, the data validator and the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
@@ -12,6 +12,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 bash scripts/setup.sh requirements-dev.txt
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/lint-imports --no-cache
 .venv/bin/mypy
 .venv/bin/incidentlens validate

@@ -12,5 +12,6 @@ def counted(src: pd.DataFrame) -> pd.DataFrame:
     outlet = src["repost_of"].where(src["repost_of"] != "", src["publisher"])
     marked = src.assign(outlet=outlet, _copy=src["is_repost"] == "yes")
     keep = marked.sort_values(["_copy", "source_id"]).drop_duplicates(
-        ["incident_id", "outlet", "speaker_type", "label_term"])
+        ["incident_id", "outlet", "speaker_type", "label_term"]
+    )
     return keep.drop(columns="_copy").sort_values("source_id")

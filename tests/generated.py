@@ -30,10 +30,14 @@ def _fields(resource: str) -> list[dict]:
 
 def _free_text(resource: str) -> list[str]:
     """Columns of free text: no vocabulary, pattern or list, not a key or a URL."""
-    return [f["name"] for f in _fields(resource)
-            if f.get("type", "string") == "string" and "x-list-separator" not in f
-            and not {"enum", "pattern"} & set(f.get("constraints", {}))
-            and f["name"] not in ("url", "incident_id", "repost_of", "speaker")]
+    return [
+        f["name"]
+        for f in _fields(resource)
+        if f.get("type", "string") == "string"
+        and "x-list-separator" not in f
+        and not {"enum", "pattern"} & set(f.get("constraints", {}))
+        and f["name"] not in ("url", "incident_id", "repost_of", "speaker")
+    ]
 
 
 def _read(name: str) -> list[dict[str, str]]:
@@ -47,12 +51,40 @@ TEXT = {res: _free_text(res) for res in RESOURCES}
 CUSTOM_KEYS = [(k,) for k in PACKAGE if k.startswith("x-")] + [
     ("resources", i, "schema", "fields", j, k)
     for i, r in enumerate(PACKAGE["resources"])
-    for j, f in enumerate(r["schema"]["fields"]) for k in f if k.startswith("x-") and k != "x-list-separator"]
+    for j, f in enumerate(r["schema"]["fields"])
+    for k in f
+    if k.startswith("x-") and k != "x-list-separator"
+]
 
 # Text: any printable character, newlines, Markdown the validator lets through, and now and then
 # a piece it refuses.
-SAFE = ['"', ",", "\n", "'", "=", "+", "-", "@", "**evil**", "_evil_", "# evil", "`evil`", "$evil$", ":smile:", "<",
-        ">", "&lt;", "[evil]", "\\", "\u00e9", "\u4e2d", "\U0001f600", "\ufeff", "\u200b", "  "]
+SAFE = [
+    '"',
+    ",",
+    "\n",
+    "'",
+    "=",
+    "+",
+    "-",
+    "@",
+    "**evil**",
+    "_evil_",
+    "# evil",
+    "`evil`",
+    "$evil$",
+    ":smile:",
+    "<",
+    ">",
+    "&lt;",
+    "[evil]",
+    "\\",
+    "\u00e9",
+    "\u4e2d",
+    "\U0001f600",
+    "\ufeff",
+    "\u200b",
+    "  ",
+]
 REFUSED = ["](", ":red[evil]", "<b>evil</b>", "![e](https://evil.example/p.png)", "https://evil.example"]
 characters = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters=BIDI)
 texts = st.tuples(
@@ -60,8 +92,11 @@ texts = st.tuples(
     st.sampled_from([""] * 40 + REFUSED),
 ).map(lambda parts: "".join(parts[0]) + parts[1])
 integers = st.one_of(st.integers(0, 2**63 - 1), st.integers(0, 2**63 - 1), st.integers(0, 2**64))
-numbers = st.one_of(st.integers(0, 10**15).map(str), st.decimals(0, 10**12, places=2).map(str),
-                    st.sampled_from(["", "0", "1e400", "NaN", "inf", "+5", "9" * 40, "-3", "00012", "1_000"]))
+numbers = st.one_of(
+    st.integers(0, 10**15).map(str),
+    st.decimals(0, 10**12, places=2).map(str),
+    st.sampled_from(["", "0", "1e400", "NaN", "inf", "+5", "9" * 40, "-3", "00012", "1_000"]),
+)
 MUTATED = ("incidents", "sources", "policy_actions")  # coding_agreement's text follows rules A1/A2
 
 

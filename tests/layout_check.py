@@ -58,11 +58,13 @@ def text_problems(width: float, height: float, boxes: list[TextBox], tolerance: 
     """Every text box that leaves the canvas, and every pair of boxes (text or marker) that overlap
     by more than `tolerance` pixels both ways (font boxes of neighbouring lines may touch); markers
     may overlap each other."""
-    out = [f"outside the {width:.0f}x{height:.0f} canvas: {b.text!r} at "
-           f"({b.x0:.0f},{b.y0:.0f})-({b.x1:.0f},{b.y1:.0f})"
-           for b in boxes if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > width + 0.5 or b.y1 > height + 0.5]
+    out = [
+        f"outside the {width:.0f}x{height:.0f} canvas: {b.text!r} at ({b.x0:.0f},{b.y0:.0f})-({b.x1:.0f},{b.y1:.0f})"
+        for b in boxes
+        if b.x0 < -0.5 or b.y0 < -0.5 or b.x1 > width + 0.5 or b.y1 > height + 0.5
+    ]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             if a.cls == b.cls == "marker":
                 continue
             dx = min(a.x1, b.x1) - max(a.x0, b.x0)
@@ -91,8 +93,9 @@ def edge_problems(image: Image.Image, border: int) -> list[str]:
     w, h = image.size
     left, top, right, bottom = box
     gaps = {"left": left, "top": top, "right": w - right, "bottom": h - bottom}
-    return [f"ink {gap} px from the {side} edge (at least {border} expected)"
-            for side, gap in gaps.items() if gap < border]
+    return [
+        f"ink {gap} px from the {side} edge (at least {border} expected)" for side, gap in gaps.items() if gap < border
+    ]
 
 
 def pdf_pages(pdf: bytes, dpi: int = 72) -> list[Image.Image]:
@@ -100,6 +103,10 @@ def pdf_pages(pdf: bytes, dpi: int = 72) -> list[Image.Image]:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.pdf"
         src.write_bytes(pdf)
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(src), str(Path(tmp) / "page")],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-png", str(src), str(Path(tmp) / "page")],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         return [Image.open(p).copy() for p in sorted(Path(tmp).glob("page-*.png"))]

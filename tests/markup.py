@@ -59,8 +59,9 @@ def _strings(value) -> list[str]:
     return [s for item in value for s in _strings(item)] if isinstance(value, list) else []
 
 
-PLOTLY = re.compile(rf"<a\s[^>]*{MARKER}|<a\s[^>]*>[^<]*{MARKER}|<(b|i|em|sup|sub|span|br)\b[^>]*>[^<]*{MARKER}",
-                    re.IGNORECASE)
+PLOTLY = re.compile(
+    rf"<a\s[^>]*{MARKER}|<a\s[^>]*>[^<]*{MARKER}|<(b|i|em|sup|sub|span|br)\b[^>]*>[^<]*{MARKER}", re.IGNORECASE
+)
 
 
 def plotly_injected(spec: str) -> list[str]:
@@ -78,8 +79,25 @@ def _nodes(node):
 # Elements that show their text literally, and proto fields that are not shown as text.
 LITERAL = {"code", "text", "json", "dataframe", "arrow_data_frame", "table", "exception"}
 PLAIN_OPTIONS = {"selectbox", "multiselect"}  # their options show as plain text; radio and pills render Markdown
-NOT_SHOWN = {"id", "form_id", "spec", "config", "value", "default", "raw_value", "page", "page_script_hash",
-             "query_string", "url", "data", "element_id", "key", "theme", "selection_mode", "icon"}
+NOT_SHOWN = {
+    "id",
+    "form_id",
+    "spec",
+    "config",
+    "value",
+    "default",
+    "raw_value",
+    "page",
+    "page_script_hash",
+    "query_string",
+    "url",
+    "data",
+    "element_id",
+    "key",
+    "theme",
+    "selection_mode",
+    "icon",
+}
 
 
 def _texts(message, skip: set[str], depth: int = 0):
@@ -92,7 +110,7 @@ def _texts(message, skip: set[str], depth: int = 0):
         if descriptor.type == descriptor.TYPE_STRING:
             yield from (list(value) if descriptor.is_repeated else [value])
         elif descriptor.type == descriptor.TYPE_MESSAGE:
-            for item in (value if descriptor.is_repeated else [value]):
+            for item in value if descriptor.is_repeated else [value]:
                 yield from _texts(item, skip, depth + 1)
 
 

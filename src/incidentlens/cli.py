@@ -58,24 +58,30 @@ def _problems(params: dict[str, str], db, name: Callable[[str], str]) -> list[st
     countries and US states: not two-letter codes), saying what it accepts; `name` spells a key."""
     from incidentlens.query import queries
 
-    out = [f"{name(k)}: unknown filter; the filters are {', '.join(flt.ALL_KEYS)}"
-           for k in params if k not in flt.ALL_KEYS]
+    out = [
+        f"{name(k)}: unknown filter; the filters are {', '.join(flt.ALL_KEYS)}" for k in params if k not in flt.ALL_KEYS
+    ]
     if "years" in params and flt.parse({"years": params["years"]}, db.package).filters.years is None:
-        out.append(f"{name('years')}: {params['years']!r} is not a year or a range between {flt.YEAR_MIN} and "
-                   f"{flt.YEAR_MAX}, e.g. 2019-2023")
+        out.append(
+            f"{name('years')}: {params['years']!r} is not a year or a range between {flt.YEAR_MIN} and "
+            f"{flt.YEAR_MAX}, e.g. 2019-2023"
+        )
     allowed = flt.allowed_values(db.package)
     for key in flt.KEYS:
         values = [v.strip() for v in params.get(key.name, "").split(",") if v.strip()]
         if key.vocabulary is None:
             bad = [v for v in values if not flt.CODE.match(v.upper())]
-            accepted = ("two-letter codes; in the data: "
-                        + ", ".join(sorted(queries.facet_counts(db, flt.Filters(), key.name))))
+            accepted = "two-letter codes; in the data: " + ", ".join(
+                sorted(queries.facet_counts(db, flt.Filters(), key.name))
+            )
         else:
             bad = [v for v in values if v.lower() not in allowed[key.name]]
             accepted = ", ".join(sorted(allowed[key.name]))
         if bad:
-            out.append(f"{name(key.name)}: unknown value{'s' if len(bad) > 1 else ''} "
-                       f"{', '.join(repr(b) for b in bad)}; allowed: {accepted}")
+            out.append(
+                f"{name(key.name)}: unknown value{'s' if len(bad) > 1 else ''} "
+                f"{', '.join(repr(b) for b in bad)}; allowed: {accepted}"
+            )
     return out
 
 
@@ -86,8 +92,11 @@ def _db(args):
         return load(args.data)
     except DataError as exc:
         n = len(exc.problems)
-        print(f"incidentlens: error: the data does not validate ({n} problem{'s' if n > 1 else ''}, the first: "
-              f"{exc.problems[0]}); `incidentlens validate` lists them", file=sys.stderr)
+        print(
+            f"incidentlens: error: the data does not validate ({n} problem{'s' if n > 1 else ''}, the first: "
+            f"{exc.problems[0]}); `incidentlens validate` lists them",
+            file=sys.stderr,
+        )
         raise SystemExit(1) from None
 
 
@@ -117,9 +126,17 @@ def cmd_stats(args) -> int:
     if args.robustness:
         return _print_robustness(readings, args.json)
     if args.json:
-        print(json.dumps({**h.as_dict(), "answer": {**ans.as_dict(), "sentence": narrative.answer_sentence(ans)},
-                          "robustness": _robustness_dict(readings),
-                          "coding_agreement": agreement.agreement(db).as_dict()}, indent=2))
+        print(
+            json.dumps(
+                {
+                    **h.as_dict(),
+                    "answer": {**ans.as_dict(), "sentence": narrative.answer_sentence(ans)},
+                    "robustness": _robustness_dict(readings),
+                    "coding_agreement": agreement.agreement(db).as_dict(),
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"IncidentLens dataset {h.version}: {h.filter_words}")
     print(f"\n{narrative.answer_sentence(ans)}\n{narrative.robustness_sentence(readings)}\n")
@@ -209,9 +226,15 @@ def cmd_compare(args, db, f: flt.Filters) -> int:
     from incidentlens.query import compare
 
     pkg = db.package
-    _stop_on([problem for group, text in zip("AB", args.compare)
-              for problem in _problems({k: ",".join(v) for k, v in parse_qs(text).items()}, db,
-                                       partial("group {}, {}".format, group))])
+    _stop_on(
+        [
+            problem
+            for group, text in zip("AB", args.compare)
+            for problem in _problems(
+                {k: ",".join(v) for k, v in parse_qs(text).items()}, db, partial("group {}, {}".format, group)
+            )
+        ]
+    )
     a, b = (compare.parse_slice(s, pkg) for s in args.compare)
     for note in a.notes + b.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -247,8 +270,11 @@ def cmd_serve(args) -> int:
     if base:
         env[links.BASE_URL_ENV] = base
     elif args.address not in ("127.0.0.1", "localhost", "::1"):
-        print(f"note: the dashboard accepts connections addressed to {', '.join(_local_hosts())} only; set "
-              f"{links.BASE_URL_ENV} (or --base-url) to the address readers use", file=sys.stderr)
+        print(
+            f"note: the dashboard accepts connections addressed to {', '.join(_local_hosts())} only; set "
+            f"{links.BASE_URL_ENV} (or --base-url) to the address readers use",
+            file=sys.stderr,
+        )
     return subprocess.call(serve_command(args.port, args.address, base), env=env, cwd=SERVE.parent)
 
 
@@ -260,8 +286,17 @@ def _local_hosts() -> list[str]:
 def serve_command(port: int, address: str, base: str | None) -> list[str]:
     """`streamlit run serve.py`; with a public address, its host joins the Host names WebSocket
     connections may use (unless STREAMLIT_SERVER_ALLOWED_HOSTS sets that list itself)."""
-    cmd = [sys.executable, "-m", "streamlit", "run", str(SERVE), "--server.port", str(port),
-           "--server.address", address]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(SERVE),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+    ]
     if base and ALLOWED_HOSTS_ENV not in os.environ:
         for host in dict.fromkeys([*_local_hosts(), urlsplit(base).hostname]):
             cmd += ["--server.allowedHosts", str(host)]
@@ -271,12 +306,16 @@ def serve_command(port: int, address: str, base: str | None) -> list[str]:
 def _global_options(p: argparse.ArgumentParser) -> None:
     """--data and --base-url, given on the top parser and on every subcommand so they work before
     or after it. No defaults here (SUPPRESS): a subcommand not given one keeps the top parser's."""
-    p.add_argument("--data", default=argparse.SUPPRESS,
-                   help="data directory (default: $INCIDENTLENS_DATA or the repo's data/)")
-    p.add_argument("--base-url", default=argparse.SUPPRESS,
-                   help="the dashboard's public address, for permalinks in briefs, bundles and the "
-                        "served dashboard (default: $INCIDENTLENS_BASE_URL, then base_url in "
-                        "incidentlens.toml, else http://localhost:8501 marked as a local copy)")
+    p.add_argument(
+        "--data", default=argparse.SUPPRESS, help="data directory (default: $INCIDENTLENS_DATA or the repo's data/)"
+    )
+    p.add_argument(
+        "--base-url",
+        default=argparse.SUPPRESS,
+        help="the dashboard's public address, for permalinks in briefs, bundles and the "
+        "served dashboard (default: $INCIDENTLENS_BASE_URL, then base_url in "
+        "incidentlens.toml, else http://localhost:8501 marked as a local copy)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -290,13 +329,22 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stats", help="headline numbers for a filter")
     s.add_argument("--json", action="store_true", help="machine-readable output")
-    s.add_argument("--robustness", action="store_true",
-                   help="the headline shares under every defensible reading of the data")
-    s.add_argument("--compare", nargs=2, metavar=("SLICE_A", "SLICE_B"),
-                   help="compare two slices written like URL filters, e.g. "
-                        "'labelled_by=trade_press' 'labelled_by=mainstream_media'")
-    s.add_argument("--share-of", default="msp", metavar="PROVIDER_TYPE",
-                   help="with --compare: the provider type whose share is compared (default msp)")
+    s.add_argument(
+        "--robustness", action="store_true", help="the headline shares under every defensible reading of the data"
+    )
+    s.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("SLICE_A", "SLICE_B"),
+        help="compare two slices written like URL filters, e.g. "
+        "'labelled_by=trade_press' 'labelled_by=mainstream_media'",
+    )
+    s.add_argument(
+        "--share-of",
+        default="msp",
+        metavar="PROVIDER_TYPE",
+        help="with --compare: the provider type whose share is compared (default msp)",
+    )
     _add_filters(s)
     s.set_defaults(func=cmd_stats)
 

@@ -23,8 +23,10 @@ CONFIG_ENV = "INCIDENTLENS_CONFIG"
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "incidentlens.toml"
 LOCAL = "http://localhost:8501"
 LOCAL_NOTE = "local copy: this link opens only on the computer that served it"
-HOW_TO_SET = (f"Set {BASE_URL_ENV} (or --base-url, or base_url in incidentlens.toml) to the public "
-              "address for links others can follow.")
+HOW_TO_SET = (
+    f"Set {BASE_URL_ENV} (or --base-url, or base_url in incidentlens.toml) to the public "
+    "address for links others can follow."
+)
 
 
 class SettingError(ValueError):
@@ -63,8 +65,12 @@ def checked(value: str, where: str) -> str:
     text = value.strip()
     try:
         parts = urlsplit(text)
-        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and not (parts.query or parts.fragment) \
-            and parts.port != 0  # reading the port raises ValueError unless it is a number up to 65535
+        usable = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and not (parts.query or parts.fragment)
+            and parts.port != 0
+        )  # reading the port raises ValueError unless it is a number up to 65535
     except ValueError:  # an unclosed IPv6 bracket, a port that is not a number
         usable = False
     if not usable or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in text):

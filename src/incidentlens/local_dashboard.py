@@ -24,20 +24,40 @@ def free_port() -> int:
 
 
 def command(port: int, address: str = "127.0.0.1", app: Path = APP) -> list[str]:
-    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
-            "--server.address", address, "--server.port", str(port), "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
 
 
-def start(port: int, data: Path | None = None, output: IO | int = subprocess.DEVNULL,
-          prefix: list[str] | None = None, app: Path = APP) -> subprocess.Popen:
+def start(
+    port: int,
+    data: Path | None = None,
+    output: IO | int = subprocess.DEVNULL,
+    prefix: list[str] | None = None,
+    app: Path = APP,
+) -> subprocess.Popen:
     """Launch the dashboard (or another Streamlit script, run from its own folder) on loopback,
     not yet waiting for it."""
     env = dict(os.environ)
     if data is not None:
         env["INCIDENTLENS_DATA"] = str(data)
-    return subprocess.Popen([*(prefix or []), *command(port, app=app)], cwd=app.parent, env=env,
-                            stdout=output, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [*(prefix or []), *command(port, app=app)], cwd=app.parent, env=env, stdout=output, stderr=subprocess.STDOUT
+    )
 
 
 def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 30.0, poll: float = 0.02) -> float:

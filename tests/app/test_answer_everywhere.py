@@ -13,9 +13,16 @@ from incidentlens.query import answer
 from incidentlens.query.filters import Filters
 from paths import ROOT
 
-HAND_MSP = [("published", 1, 6), ("high_confidence", 1, 4), ("alternative", 3, 6), ("second_coder", 3, 6),
-            ("transitional_as_break_fix", 1, 6), ("unknown_excluded", 1, 6), ("originals_only", 1, 5),
-            ("every_copy", 1, 6)]
+HAND_MSP = [
+    ("published", 1, 6),
+    ("high_confidence", 1, 4),
+    ("alternative", 3, 6),
+    ("second_coder", 3, 6),
+    ("transitional_as_break_fix", 1, 6),
+    ("unknown_excluded", 1, 6),
+    ("originals_only", 1, 5),
+    ("every_copy", 1, 6),
+]
 
 
 def test_cli_brief_and_overview_say_the_same(db, fixture_dir, capsys, monkeypatch):

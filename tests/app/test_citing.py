@@ -69,7 +69,8 @@ def test_brief_page_gives_the_command_with_the_public_address(open_with):
     at = open_with(PUBLIC, {"sector": "dental"}, "pages/brief.py")
     assert not at.exception
     assert [c.value for c in at.code if c.value.startswith("incidentlens brief")] == [
-        f"incidentlens brief --format pdf --out brief.pdf --base-url {PUBLIC} --sector dental"]
+        f"incidentlens brief --format pdf --out brief.pdf --base-url {PUBLIC} --sector dental"
+    ]
     assert not any("local copy" in i.value for i in at.info)
 
 

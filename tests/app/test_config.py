@@ -113,12 +113,20 @@ def test_exception_is_redacted_in_the_page_but_logged_in_full(project_config):
 
 # ---- the served dashboard (serve.py): forged Host/Origin refused, metrics off (issue 15.12) ----
 
+
 def _handshake(port: int, host: str, origin: str | None) -> int:
     """The HTTP status of a WebSocket upgrade to /_stcore/stream with this Host and Origin."""
     key = base64.b64encode(os.urandom(16)).decode()
-    lines = ["GET /_stcore/stream HTTP/1.1", f"Host: {host}", "Upgrade: websocket", "Connection: Upgrade",
-             f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Protocol: streamlit",
-             *([f"Origin: {origin}"] if origin else [])]
+    lines = [
+        "GET /_stcore/stream HTTP/1.1",
+        f"Host: {host}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+        "Sec-WebSocket-Protocol: streamlit",
+        *([f"Origin: {origin}"] if origin else []),
+    ]
     with socket.create_connection(("127.0.0.1", port), timeout=20) as conn:
         conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         return int(conn.recv(4096).split()[1])
@@ -142,8 +150,12 @@ def served(fixture_dir, monkeypatch, **env: str):
     for name, value in {"INCIDENTLENS_DATA": str(fixture_dir), **env}.items():
         monkeypatch.setenv(name, value)
     port = local_dashboard.free_port()
-    proc = subprocess.Popen(cli.serve_command(port, "127.0.0.1", env.get("INCIDENTLENS_BASE_URL")), cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cli.serve_command(port, "127.0.0.1", env.get("INCIDENTLENS_BASE_URL")),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         local_dashboard.wait_healthy(proc, port, timeout=60)
         yield port
@@ -164,8 +176,9 @@ def test_forged_host_or_origin_is_refused_and_metrics_are_off(fixture_dir, monke
 
 
 def test_the_public_host_comes_from_the_base_url_and_metrics_can_be_enabled(fixture_dir, monkeypatch):
-    with served(fixture_dir, monkeypatch, INCIDENTLENS_BASE_URL="https://lens.example.org",
-                INCIDENTLENS_METRICS="1") as port:
+    with served(
+        fixture_dir, monkeypatch, INCIDENTLENS_BASE_URL="https://lens.example.org", INCIDENTLENS_METRICS="1"
+    ) as port:
         assert _handshake(port, "lens.example.org", "https://lens.example.org") == 101
         assert _handshake(port, f"127.0.0.1:{port}", None) == 101
         assert _handshake(port, "evil.example", "http://evil.example") == 403
@@ -173,7 +186,11 @@ def test_the_public_host_comes_from_the_base_url_and_metrics_can_be_enabled(fixt
 
 
 def test_an_explicit_host_list_wins(fixture_dir, monkeypatch):
-    with served(fixture_dir, monkeypatch, INCIDENTLENS_BASE_URL="https://lens.example.org",
-                STREAMLIT_SERVER_ALLOWED_HOSTS="other.example.org") as port:
+    with served(
+        fixture_dir,
+        monkeypatch,
+        INCIDENTLENS_BASE_URL="https://lens.example.org",
+        STREAMLIT_SERVER_ALLOWED_HOSTS="other.example.org",
+    ) as port:
         assert _handshake(port, "other.example.org", None) == 101
         assert _handshake(port, "lens.example.org", None) == 403

@@ -19,10 +19,17 @@ from paths import ROOT
 
 # Markdown the validator accepts in text, each piece around the marker word.
 TEXT = "# evil **evil** _evil_ `evil` $evil$ ~~evil~~ :smile: > evil"
-PAGES = ["app.py", "pages/attribution.py", "pages/explorer.py", "pages/incident.py",
-         "pages/policy.py", "pages/brief.py", "pages/sql.py", "pages/methodology.py"]
-SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom",
-            "Compare two groups")
+PAGES = [
+    "app.py",
+    "pages/attribution.py",
+    "pages/explorer.py",
+    "pages/incident.py",
+    "pages/policy.py",
+    "pages/brief.py",
+    "pages/sql.py",
+    "pages/methodology.py",
+]
+SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
 # The same own-voice speaker is a codebook value (rule L3), not free text.
 FIXED = {"own voice"}
 
@@ -34,8 +41,13 @@ def texty(fixture_dir, tmp_path_factory):
     shutil.copytree(fixture_dir, d)
     pkg = load_package(d)
     for res in ("incidents", "sources", "policy_actions"):
-        free = [f.name for f in pkg.fields(res) if f.type == "string" and not (f.enum or f.pattern or f.is_list)
-                and f.name not in ("url", "incident_id", "repost_of")]
+        free = [
+            f.name
+            for f in pkg.fields(res)
+            if f.type == "string"
+            and not (f.enum or f.pattern or f.is_list)
+            and f.name not in ("url", "incident_id", "repost_of")
+        ]
         path = d / pkg.resource(res)["path"]
         with open(path, encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
@@ -50,8 +62,9 @@ def texty(fixture_dir, tmp_path_factory):
     return d
 
 
-RUNS = [(page, {"id": "2019-08-fx-town-msp"}) for page in PAGES] + \
-    [("pages/attribution.py", {"section": s}) for s in SECTIONS]
+RUNS = [(page, {"id": "2019-08-fx-town-msp"}) for page in PAGES] + [
+    ("pages/attribution.py", {"section": s}) for s in SECTIONS
+]
 
 
 @pytest.mark.parametrize(("page", "params"), RUNS, ids=[f"{p}-{v}" for p, v in RUNS])

@@ -15,8 +15,16 @@ from streamlit.testing.v1 import AppTest
 from incidentlens.data.validate import validate
 from paths import ROOT
 
-PAGES = ["app.py", "pages/attribution.py", "pages/explorer.py", "pages/incident.py",
-         "pages/policy.py", "pages/brief.py", "pages/sql.py", "pages/methodology.py"]
+PAGES = [
+    "app.py",
+    "pages/attribution.py",
+    "pages/explorer.py",
+    "pages/incident.py",
+    "pages/policy.py",
+    "pages/brief.py",
+    "pages/sql.py",
+    "pages/methodology.py",
+]
 SECTIONS = ("Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
 RUNS = [(page, {}) for page in PAGES] + [("pages/attribution.py", {"section": s}) for s in SECTIONS]
 

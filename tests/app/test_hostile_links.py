@@ -12,10 +12,17 @@ from incidentlens.query import queries
 from paths import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = ["app.py", "pages/attribution.py", "pages/explorer.py", "pages/incident.py",
-         "pages/policy.py", "pages/brief.py", "pages/sql.py", "pages/methodology.py"]
-SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom",
-            "Compare two groups")
+PAGES = [
+    "app.py",
+    "pages/attribution.py",
+    "pages/explorer.py",
+    "pages/incident.py",
+    "pages/policy.py",
+    "pages/brief.py",
+    "pages/sql.py",
+    "pages/methodology.py",
+]
+SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
 
 
 def open_page(page: str, params: dict) -> AppTest:
@@ -76,8 +83,15 @@ HOSTILE_LINKS = [
     # The search text also reaches chart titles (plotly renders <a href> there).
     {"q": '<a href="https://evil.example">evil</a> <b>evil</b>', "section": SECTIONS[1]},
     # No search text, so the pages draw everything (a search that matches nothing stops early).
-    {"sector": HOSTILE_VALUES[4], "ca": f"q={HOSTILE_VALUES[0]}", "cb": f"q={HOSTILE_VALUES[2]}",
-     "cshare": HOSTILE_VALUES[3], "id": HOSTILE_VALUES[1], "section": SECTIONS[4], "by": HOSTILE_VALUES[0]},
+    {
+        "sector": HOSTILE_VALUES[4],
+        "ca": f"q={HOSTILE_VALUES[0]}",
+        "cb": f"q={HOSTILE_VALUES[2]}",
+        "cshare": HOSTILE_VALUES[3],
+        "id": HOSTILE_VALUES[1],
+        "section": SECTIONS[4],
+        "by": HOSTILE_VALUES[0],
+    },
 ]
 
 
@@ -90,12 +104,15 @@ def test_every_page_shows_hostile_link_values_as_plain_text(page, params):
     assert page_markup(at) == []
 
 
-@pytest.mark.parametrize(("page", "params", "key"), [
-    ("app.py", {"ptype": ["msp", "break_fix"]}, "ptype"),
-    ("app.py", {"years": ["2019", "2020"]}, "years"),
-    ("pages/explorer.py", {"q": ["alpha", "beta"]}, "q"),
-    ("pages/incident.py", {"id": ["2019-08-fx-town-msp", "2020-05-fx-hosting"]}, "id"),
-])
+@pytest.mark.parametrize(
+    ("page", "params", "key"),
+    [
+        ("app.py", {"ptype": ["msp", "break_fix"]}, "ptype"),
+        ("app.py", {"years": ["2019", "2020"]}, "years"),
+        ("pages/explorer.py", {"q": ["alpha", "beta"]}, "q"),
+        ("pages/incident.py", {"id": ["2019-08-fx-town-msp", "2020-05-fx-hosting"]}, "id"),
+    ],
+)
 def test_a_key_repeated_in_the_link_gets_a_visible_note(page, params, key):
     """Issue 15.11: with repeated keys the last value used to win silently."""
     at = open_page(page, params)

@@ -16,8 +16,16 @@ from paths import REAL, ROOT
 
 APP = str(ROOT / "app.py")
 TSM = "2019-08-texas-municipalities-tsm"
-PAGES = ["app.py", "pages/attribution.py", "pages/explorer.py", "pages/incident.py",
-         "pages/policy.py", "pages/brief.py", "pages/sql.py", "pages/methodology.py"]
+PAGES = [
+    "app.py",
+    "pages/attribution.py",
+    "pages/explorer.py",
+    "pages/incident.py",
+    "pages/policy.py",
+    "pages/brief.py",
+    "pages/sql.py",
+    "pages/methodology.py",
+]
 
 
 def open_page(page: str, params: dict | None = None) -> AppTest:
@@ -85,13 +93,16 @@ def test_filters_survive_a_page_switch(monkeypatch):
     assert at.multiselect(key="w_sector").value == ["dental"]
 
 
-@pytest.mark.parametrize("params", [
-    {"years": "2030-1990"},
-    {"years": "abc", "ptype": "'; DROP TABLE incidents; --"},
-    {"sector": "x" * 10_000, "zzz": "1"},
-    {"country": "<script>alert(1)</script>", "q": "%' OR 1=1 --"},
-    {"id": "../../etc/passwd"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"years": "2030-1990"},
+        {"years": "abc", "ptype": "'; DROP TABLE incidents; --"},
+        {"sector": "x" * 10_000, "zzz": "1"},
+        {"country": "<script>alert(1)</script>", "q": "%' OR 1=1 --"},
+        {"id": "../../etc/passwd"},
+    ],
+)
 @pytest.mark.parametrize("page", ["app.py", "pages/explorer.py", "pages/incident.py"])
 def test_hostile_params_fall_back_with_a_note(page, params, monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
@@ -120,6 +131,7 @@ def chart_specs(at: AppTest) -> list[dict]:
 
 # ---- Attribution -----------------------------------------------------------------------------
 
+
 def test_attribution_opens_on_the_label_flow_with_minor_labels_grouped(real):
     at = open_page("pages/attribution.py")
     assert [t.label for t in at.tabs] == list(attribution_page.SECTIONS)
@@ -128,7 +140,8 @@ def test_attribution_opens_on_the_label_flow_with_minor_labels_grouped(real):
     grouped = queries.label_flows(real, Filters(), attribution_page.MINOR)
     nodes = specs[0]["data"][0]["node"]["label"]
     assert sorted(n.removeprefix("Called: ") for n in nodes if n.startswith("Called: ")) == sorted(
-        real.package.label(t) for t in grouped["label_term"].unique())
+        real.package.label(t) for t in grouped["label_term"].unique()
+    )
     full = queries.label_flows(real, Filters())
     if queries.OTHER_LABELS in set(grouped["label_term"]):
         assert "Called: " + real.package.label(queries.OTHER_LABELS) in nodes
@@ -172,12 +185,19 @@ def test_default_comparison_has_incidents_on_both_sides(real):
 def test_comparison_comes_from_the_url_with_the_cli_numbers(real, capsys):
     from incidentlens.cli import main
 
-    at = open_page("pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp",
-                                            "cb": "label=not_msp", "cshare": "software_vendor"})
+    at = open_page(
+        "pages/attribution.py",
+        {"section": "Compare two groups", "ca": "label=msp", "cb": "label=not_msp", "cshare": "software_vendor"},
+    )
     assert at.selectbox(key="cmp_share").value == "software_vendor"
     pkg = real.package
-    expected = compare.compare(real, Filters(), compare.parse_slice("label=msp", pkg).filters,
-                               compare.parse_slice("label=not_msp", pkg).filters, "software_vendor")
+    expected = compare.compare(
+        real,
+        Filters(),
+        compare.parse_slice("label=msp", pkg).filters,
+        compare.parse_slice("label=not_msp", pkg).filters,
+        "software_vendor",
+    )
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Group A"] == format.pct(expected.result.a.share)
     assert metrics["Group B"] == format.pct(expected.result.b.share)
@@ -188,14 +208,16 @@ def test_comparison_comes_from_the_url_with_the_cli_numbers(real, capsys):
 
 
 def test_a_comparison_that_cannot_be_computed_says_why(real):
-    at = open_page("pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp",
-                                            "cb": "q=no such words anywhere"})
+    at = open_page(
+        "pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp", "cb": "q=no such words anywhere"}
+    )
     assert not at.exception
     assert at.error and "cannot be computed" in at.error[0].value and "group B" in at.error[0].value
     assert {m.label: m.value for m in at.metric}["Group B"] == "n/a"
 
 
 # ---- Explorer --------------------------------------------------------------------------------
+
 
 def test_explorer_shows_plain_columns_called_and_was_first_and_follows_filters(real):
     at = open_page("pages/explorer.py")
@@ -210,6 +232,7 @@ def test_explorer_shows_plain_columns_called_and_was_first_and_follows_filters(r
 
 
 # ---- Incident record -------------------------------------------------------------------------
+
 
 def test_incident_without_an_id_lists_incidents_to_pick(real):
     at = open_page("pages/incident.py", {"sector": "dental"})
@@ -258,6 +281,7 @@ def test_correction_helper_gives_a_ready_text_and_where_to_send_it(real, monkeyp
 
 # ---- Policy ----------------------------------------------------------------------------------
 
+
 def test_policy_opens_on_an_action_whose_window_has_incidents(real):
     at = open_page("pages/policy.py")
     assert not at.exception
@@ -276,6 +300,7 @@ def test_policy_action_comes_from_the_url(real):
 
 
 # ---- Methodology -----------------------------------------------------------------------------
+
 
 def test_methodology_dictionary_has_every_file_a_download_and_one_citation_title(real):
     at = open_page("pages/methodology.py", {"section": "Data dictionary"})

@@ -35,16 +35,19 @@ def test_plain_text_never_becomes_markup(text):
     assert "alert(1)" in visible or "alert" not in text
 
 
-@pytest.mark.parametrize("url, is_link", [
-    ("https://example.org/a?b=c", True),
-    ("http://example.org", True),
-    ("javascript:alert(1)", False),
-    (" JaVaScRiPt:alert(1)", False),
-    ("data:text/html,<script>alert(1)</script>", False),
-    ("ftp://example.org/x", False),
-    ("https://", False),
-    ("https://exa mple.org", False),
-])
+@pytest.mark.parametrize(
+    "url, is_link",
+    [
+        ("https://example.org/a?b=c", True),
+        ("http://example.org", True),
+        ("javascript:alert(1)", False),
+        (" JaVaScRiPt:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("ftp://example.org/x", False),
+        ("https://", False),
+        ("https://exa mple.org", False),
+    ],
+)
 def test_only_http_links_are_rendered(url, is_link):
     html = md.render(safe_link(url))
     assert ("<a href=" in html) is is_link
@@ -71,8 +74,11 @@ def _incident_page(data_dir, monkeypatch, **cells) -> tuple[AppTest, dict]:
 def test_data_with_html_images_or_script_links_is_refused_not_rendered(data_dir, monkeypatch):
     """The validator refuses these constructs in text (issue 15.3), so the page lists the
     problem instead of rendering the data."""
-    at, _ = _incident_page(data_dir, monkeypatch, summary="<script>alert(1)</script> "
-                           "![x](http://evil.example/p.png) [y](javascript:alert(1))")
+    at, _ = _incident_page(
+        data_dir,
+        monkeypatch,
+        summary="<script>alert(1)</script> ![x](http://evil.example/p.png) [y](javascript:alert(1))",
+    )
     assert not at.exception
     assert at.error and "do not validate" in at.error[0].value
     assert "summary: holds" in at.text[0].value
@@ -82,8 +88,12 @@ def test_data_with_html_images_or_script_links_is_refused_not_rendered(data_dir,
 
 
 def test_incident_page_shows_the_markdown_the_validator_allows_literally(data_dir, monkeypatch):
-    at, _ = _incident_page(data_dir, monkeypatch, summary="alert(1) **not bold** _nor this_ # nor a heading",
-                           type_basis="**not bold** `nor code`")
+    at, _ = _incident_page(
+        data_dir,
+        monkeypatch,
+        summary="alert(1) **not bold** _nor this_ # nor a heading",
+        type_basis="**not bold** `nor code`",
+    )
     assert not at.exception
     rendered = " ".join(md.render(e.value) for e in at.markdown)
     assert "alert(1)" in rendered and "**not bold**" in rendered

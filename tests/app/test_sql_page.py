@@ -22,5 +22,7 @@ def test_page_runs_a_linked_query_and_shows_refusals_as_plain_text(fixture_dir, 
     at.button[0].click().run()
     assert not at.exception
     assert len(at.error) == 1 and "![x](" not in at.error[0].value  # Markdown is escaped
-    assert at.query_params["sql"] in ('SELECT * FROM "![x](http://tracker.invalid/p.png)"',
-                                      ['SELECT * FROM "![x](http://tracker.invalid/p.png)"'])
+    assert at.query_params["sql"] in (
+        'SELECT * FROM "![x](http://tracker.invalid/p.png)"',
+        ['SELECT * FROM "![x](http://tracker.invalid/p.png)"'],
+    )

@@ -10,15 +10,25 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page
 
-HOSTILE = ["https://evil.example/a", "www.evil.example", "me@evil.example", "[x](https://evil.example)",
-           "![p](https://evil.example/p.png)", "<img src=https://evil.example/p.png>", "mailto:me@evil.example"]
+HOSTILE = [
+    "https://evil.example/a",
+    "www.evil.example",
+    "me@evil.example",
+    "[x](https://evil.example)",
+    "![p](https://evil.example/p.png)",
+    "<img src=https://evil.example/p.png>",
+    "mailto:me@evil.example",
+]
 KEYS = ["years", "ptype", "sector", "country", "id", "ca", "cb", "by", "cshare", "action", "q"]
 
 
 def outside_links(page: Page, host: str) -> list[str]:
-    return page.evaluate("host => [...document.querySelectorAll('a[href]')].map(a => a.href)"
-                         ".filter(h => { try { return new URL(h).host !== host && h.includes('evil'); }"
-                         " catch (e) { return true; } })", host)
+    return page.evaluate(
+        "host => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+        ".filter(h => { try { return new URL(h).host !== host && h.includes('evil'); }"
+        " catch (e) { return true; } })",
+        host,
+    )
 
 
 @pytest.mark.parametrize("path", ["", "attribution", "incident", "policy"])
@@ -46,6 +56,14 @@ def test_echoed_markup_shows_as_written(page: Page, base_url):
     showing = page.locator("[data-testid='stMarkdownContainer']", has_text="Showing:").first
     showing.wait_for(timeout=60_000)
     assert showing.inner_text().replace("\u200b", "").count(value) == 1
-    for selector in ("[role='img']", ".katex", "strong:has-text('evil')", "em", "code", "del", "b",
-                     "span[style*='color']"):
+    for selector in (
+        "[role='img']",
+        ".katex",
+        "strong:has-text('evil')",
+        "em",
+        "code",
+        "del",
+        "b",
+        "span[style*='color']",
+    ):
         assert showing.locator(selector).count() == 0, selector

@@ -28,17 +28,23 @@ from incidentlens.query import answer, policy, queries
 from incidentlens.query.filters import Filters
 from paths import REAL
 
-SOURCE = ("IncidentLens dataset v2027.01.0, accessed 2026-12-02, https://incidentlens.example.org/attribution?"
-          "years=2019-2023&ptype=break_fix,cloud_hosting,it_outsourcer,msp,software_vendor"
-          "&labelled_by=mainstream_media,security_vendor,trade_press")
-DEFINITIONS = ("MSP: managed service provider, an ongoing contract to manage a customer's IT with privileged "
-               "access (NIS2 art. 6(39)). Labelled MSP: at least one source used the term, a repost counting "
-               "once. Assessed type: coded from evidence of what the provider sold and did.")
+SOURCE = (
+    "IncidentLens dataset v2027.01.0, accessed 2026-12-02, https://incidentlens.example.org/attribution?"
+    "years=2019-2023&ptype=break_fix,cloud_hosting,it_outsourcer,msp,software_vendor"
+    "&labelled_by=mainstream_media,security_vendor,trade_press"
+)
+DEFINITIONS = (
+    "MSP: managed service provider, an ongoing contract to manage a customer's IT with privileged "
+    "access (NIS2 art. 6(39)). Labelled MSP: at least one source used the term, a repost counting "
+    "once. Assessed type: coded from evidence of what the provider sold and did."
+)
 SCENARIOS = {
     "all": Filters(),
-    "long filter": Filters(years=(2019, 2023),
-                           ptype=("msp", "break_fix", "it_outsourcer", "software_vendor", "cloud_hosting"),
-                           labelled_by=("trade_press", "mainstream_media", "security_vendor")),
+    "long filter": Filters(
+        years=(2019, 2023),
+        ptype=("msp", "break_fix", "it_outsourcer", "software_vendor", "cloud_hosting"),
+        labelled_by=("trade_press", "mainstream_media", "security_vendor"),
+    ),
     "one sector": Filters(sector=("dental",)),
 }
 MINOR = 0.10  # the Attribution page groups label terms below this share (pages/attribution.py)
@@ -55,17 +61,26 @@ BUILDERS: dict[str, Builder] = {
     "sankey": lambda db, f: [charts.sankey(queries.label_flows(db, f, MINOR), queries.count(db, f), _words(db, f))],
     "who_labels": lambda db, f: [charts.who_labels(queries.who_labels(db, f), _words(db, f))],
     "by_year": lambda db, f: [charts.by_year(queries.by_year(db, f), _words(db, f))],
-    "labelled_share_by_year": lambda db, f: [charts.labelled_share_by_year(queries.labelled_share_by_year(db, f),
-                                                                           _words(db, f))],
+    "labelled_share_by_year": lambda db, f: [
+        charts.labelled_share_by_year(queries.labelled_share_by_year(db, f), _words(db, f))
+    ],
     "by_dimension": lambda db, f: [
         charts.by_dimension(df, what, _words(db, f))
-        for key, what in (("sector", "sector"), ("country", "country"), ("state", "US state"),
-                          ("route", "route"), ("attack", "attack type"))
-        if not (df := queries.by_dimension(db, f, key)).empty],
-    "policy_timeline": lambda db, f: [charts.policy_timeline(policy.quarterly(db, f), policy.actions(db),
-                                                             _words(db, f))],
-    "robustness": lambda db, f: [charts.robustness(readings := answer.of(db, f)[1],
-                                                   narrative.robustness_title(readings), _words(db, f))],
+        for key, what in (
+            ("sector", "sector"),
+            ("country", "country"),
+            ("state", "US state"),
+            ("route", "route"),
+            ("attack", "attack type"),
+        )
+        if not (df := queries.by_dimension(db, f, key)).empty
+    ],
+    "policy_timeline": lambda db, f: [
+        charts.policy_timeline(policy.quarterly(db, f), policy.actions(db), _words(db, f))
+    ],
+    "robustness": lambda db, f: [
+        charts.robustness(readings := answer.of(db, f)[1], narrative.robustness_title(readings), _words(db, f))
+    ],
 }
 
 
@@ -92,9 +107,14 @@ def test_streamlit_switched_the_default_template():
 
 
 def test_every_chart_function_has_a_case():
-    found = {name for name, fn in inspect.getmembers(charts, inspect.isfunction)
-             if fn.__module__ == charts.__name__ and not name.startswith("_") and name != "finish"
-             and inspect.signature(fn).return_annotation in ("go.Figure", go.Figure)}
+    found = {
+        name
+        for name, fn in inspect.getmembers(charts, inspect.isfunction)
+        if fn.__module__ == charts.__name__
+        and not name.startswith("_")
+        and name != "finish"
+        and inspect.signature(fn).return_annotation in ("go.Figure", go.Figure)
+    }
     assert found == set(BUILDERS), "add a case for each chart function to BUILDERS"
 
 
@@ -155,8 +175,7 @@ def test_brief_pages_and_charts_keep_every_label_whole(db, f):
 
 def test_brief_chart_images_at_brief_width(page: Page, db):
     f = SCENARIOS["long filter"]
-    figs = [charts.labelled_vs_assessed(queries.headline(db, f)),
-            charts.by_year(queries.by_year(db, f), _words(db, f))]
+    figs = [charts.labelled_vs_assessed(queries.headline(db, f)), charts.by_year(queries.by_year(db, f), _words(db, f))]
     assert [p for fig in figs for p in _check_svg(page, fig, width=1000)] == []
 
 

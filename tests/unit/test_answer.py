@@ -51,7 +51,8 @@ def test_the_range_sentence_spans_every_reading(db):
     assert answer.span(items, "msp") == (pytest.approx(1 / 6), pytest.approx(3 / 6))
     assert narrative.robustness_sentence(items) == (
         "Under every one of the 8 readings of the data, between 17% and 50% of incidents labelled MSP had a "
-        "provider assessed as an MSP, and between 0% and 20% a break/fix shop.")
+        "provider assessed as an MSP, and between 0% and 20% a break/fix shop."
+    )
 
 
 def test_kappa_matches_a_hand_computation(db):

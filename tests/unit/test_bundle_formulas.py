@@ -37,9 +37,11 @@ def formula_db(data_dir):
 
 def _tables(data: bytes) -> dict[str, list[dict[str, str]]]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return {name: list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8"), newline="")))
-                for name in zf.namelist() if name.endswith(".csv")} | {
-            "README.md": zf.read("README.md").decode("utf-8")}
+        return {
+            name: list(csv.DictReader(io.StringIO(zf.read(name).decode("utf-8"), newline="")))
+            for name in zf.namelist()
+            if name.endswith(".csv")
+        } | {"README.md": zf.read("README.md").decode("utf-8")}
 
 
 def test_the_bundle_csvs_are_the_exact_data(formula_db):
@@ -53,8 +55,9 @@ def test_the_spreadsheet_copies_are_formula_safe_and_keep_numbers(formula_db):
     for name in ("incidents.csv", "sources.csv", "policy_actions.csv"):
         safe = files[f"{bundle.SPREADSHEET}/{name}"]
         assert len(safe) == len(files[name])
-        numbers = {f.name for f in formula_db.package.fields(name.removesuffix(".csv"))
-                   if f.type in ("integer", "number")}
+        numbers = {
+            f.name for f in formula_db.package.fields(name.removesuffix(".csv")) if f.type in ("integer", "number")
+        }
         assert [v for row in safe for k, v in row.items() if k not in numbers and v.startswith(FORMULA_START)] == []
         for exact, row in zip(files[name], safe):
             assert {k: row[k] for k in numbers} == {k: exact[k] for k in numbers}
@@ -65,4 +68,3 @@ def test_the_spreadsheet_copies_are_formula_safe_and_keep_numbers(formula_db):
 def test_the_bundle_readme_says_which_csv_is_which(formula_db):
     readme = _tables(bundle.build(formula_db, Filters(), "https://incidentlens.example.org/explorer"))["README.md"]
     assert "exactly as published" in readme and "formula" in readme and f"`{bundle.SPREADSHEET}/`" in readme
-

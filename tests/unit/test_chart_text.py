@@ -14,8 +14,12 @@ from incidentlens.present import charts, narrative
 from incidentlens.query import answer, policy, queries
 from incidentlens.query.filters import Filters
 
-FILTERS = {"all": Filters(), "dental": Filters(sector=("dental",)), "2019-2020": Filters(years=(2019, 2020)),
-           "empty": Filters(q="no incident has this text")}
+FILTERS = {
+    "all": Filters(),
+    "dental": Filters(sector=("dental",)),
+    "2019-2020": Filters(years=(2019, 2020)),
+    "empty": Filters(q="no incident has this text"),
+}
 CODE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # a vocabulary code such as it_outsourcer
 
 
@@ -55,10 +59,12 @@ def test_labelled_summary_uses_type_phrases_and_keeps_zero_counts(real_db):
         h = queries.headline(real_db, f)
         text = charts.alt_text(charts.labelled_vs_assessed(h))
         msp, unknown = h.labelled_share("msp"), h.labelled_share("unknown")
-        assert text.startswith(f"Of {h.labelled.k} incidents publicly labelled MSP attacks, {msp.k} "
-                               f"({msp.share * 100:.0f}%, 95% CI ")
-        others = sorted((t for t in h.labelled_by_type if t.code not in ("msp", "unknown") and t.share.k),
-                        key=lambda t: -t.share.k)[:2]
+        assert text.startswith(
+            f"Of {h.labelled.k} incidents publicly labelled MSP attacks, {msp.k} ({msp.share * 100:.0f}%, 95% CI "
+        )
+        others = sorted(
+            (t for t in h.labelled_by_type if t.code not in ("msp", "unknown") and t.share.k), key=lambda t: -t.share.k
+        )[:2]
         assert f"most often {pkg.phrase(others[0].code)} ({others[0].share.k})" in text
         verb = "is" if unknown.k == 1 else "are"
         assert text.endswith(f"; {unknown.k} {verb} of unknown type.")  # 0 is said, not dropped
@@ -68,7 +74,8 @@ def test_labelled_summary_uses_type_phrases_and_keeps_zero_counts(real_db):
 def test_labelled_summary_without_labelled_incidents(real_db):
     h = queries.headline(real_db, Filters(label=("not_msp",)))
     assert charts.alt_text(charts.labelled_vs_assessed(h)) == (
-        f"None of the {h.n} incidents in view was labelled an MSP attack, so there is nothing to break down.")
+        f"None of the {h.n} incidents in view was labelled an MSP attack, so there is nothing to break down."
+    )
     empty = queries.headline(real_db, FILTERS["empty"])
     assert charts.alt_text(charts.labelled_vs_assessed(empty)) == "No incident is in view."
 
@@ -79,9 +86,11 @@ def test_dimension_summary_names_the_leaders_with_whole_counts(real_db):
     text = charts.alt_text(charts.by_dimension(df, "sector", "all incidents"))
     pkg = load_package()
     lead, second, third = ((pkg.label(v), int(k)) for v, k in totals.iloc[:3].items())
-    assert text == (f"{lead[0]} leads with {lead[1]} incidents, followed by {second[0]} ({second[1]}) and "
-                    f"{third[0]} ({third[1]}). {len(totals)} sectors are in view; an incident can count "
-                    "under several.")
+    assert text == (
+        f"{lead[0]} leads with {lead[1]} incidents, followed by {second[0]} ({second[1]}) and "
+        f"{third[0]} ({third[1]}). {len(totals)} sectors are in view; an incident can count "
+        "under several."
+    )
 
 
 def test_by_year_summary(real_db):
@@ -90,11 +99,14 @@ def test_by_year_summary(real_db):
     types = df.groupby("provider_type")["n"].sum()
     text = charts.alt_text(charts.by_year(df, "all incidents"))
     peak = int(totals.idxmax())
-    assert text.startswith(f"{int(totals.sum())} incidents from {int(totals.index.min())} to "
-                           f"{int(totals.index.max())}, the most in {peak} ({int(totals[peak])}).")
+    assert text.startswith(
+        f"{int(totals.sum())} incidents from {int(totals.index.min())} to "
+        f"{int(totals.index.max())}, the most in {peak} ({int(totals[peak])})."
+    )
     top = types.idxmax()
-    assert text.endswith(f"most often assessed as {load_package().phrase(top)} ({int(types[top])} of "
-                         f"{int(totals.sum())}).")
+    assert text.endswith(
+        f"most often assessed as {load_package().phrase(top)} ({int(types[top])} of {int(totals.sum())})."
+    )
 
 
 def test_share_by_year_compares_only_years_with_enough_incidents(real_db):
@@ -102,10 +114,13 @@ def test_share_by_year_compares_only_years_with_enough_incidents(real_db):
     text = charts.alt_text(charts.labelled_share_by_year(df, "all incidents"))
     steady = df[df["n"] >= 10]
     low, high = steady.loc[steady["share"].idxmin()], steady.loc[steady["share"].idxmax()]
-    assert text.endswith(f"the share ran from {low['share'] * 100:.0f}% ({int(low['year'])}) to "
-                         f"{high['share'] * 100:.0f}% ({int(high['year'])}).")
-    few = pd.DataFrame({"year": [2019, 2020], "k": [1, 2], "n": [3, 4], "share": [1 / 3, 0.5],
-                        "low": [0.1, 0.2], "high": [0.8, 0.9]})
+    assert text.endswith(
+        f"the share ran from {low['share'] * 100:.0f}% ({int(low['year'])}) to "
+        f"{high['share'] * 100:.0f}% ({int(high['year'])})."
+    )
+    few = pd.DataFrame(
+        {"year": [2019, 2020], "k": [1, 2], "n": [3, 4], "share": [1 / 3, 0.5], "low": [0.1, 0.2], "high": [0.8, 0.9]}
+    )
     assert "not compared" in charts.alt_text(charts.labelled_share_by_year(few, "x"))
 
 
@@ -114,8 +129,10 @@ def test_sankey_summary_counts_the_msp_label_going_elsewhere(real_db):
     msp = flows[flows["label_term"] == "msp"]
     elsewhere = msp[msp["provider_type"] != "msp"]
     text = charts.alt_text(charts.sankey(flows, 0, "all incidents"))
-    assert text.startswith(f"Sources called the provider an MSP in {int(msp['n'].sum())} incidents; in "
-                           f"{int(elsewhere['n'].sum())} of them it was not assessed as an MSP")
+    assert text.startswith(
+        f"Sources called the provider an MSP in {int(msp['n'].sum())} incidents; in "
+        f"{int(elsewhere['n'].sum())} of them it was not assessed as an MSP"
+    )
 
 
 def test_who_labels_summary(real_db):
@@ -123,8 +140,9 @@ def test_who_labels_summary(real_db):
     other = df[df["provider_group"] == "not_managed_it"]
     k, n = int(other["k"].sum()), int(other["n"].sum())
     text = charts.alt_text(charts.who_labels(df, "all incidents"))
-    assert text.startswith(f"{k} of {n} sources about providers not assessed as managed IT "
-                           f"({k / n * 100:.0f}%) still called them MSPs.")
+    assert text.startswith(
+        f"{k} of {n} sources about providers not assessed as managed IT ({k / n * 100:.0f}%) still called them MSPs."
+    )
 
 
 @pytest.mark.parametrize("name", ["dental", "2019-2020"])

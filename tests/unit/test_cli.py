@@ -52,15 +52,19 @@ def test_data_after_the_subcommand_wins_over_data_before_it(fixture_dir, tmp_pat
 
 def _bundle_permalink(fixture_dir, tmp_path, argv: list[str]) -> str:
     out = tmp_path / "bundle.zip"
-    assert cli.main(["--data", str(fixture_dir), *argv, "--format", "bundle", "--out", str(out),
-                     "--sector", "dental"]) == 0
+    assert (
+        cli.main(["--data", str(fixture_dir), *argv, "--format", "bundle", "--out", str(out), "--sector", "dental"])
+        == 0
+    )
     with zipfile.ZipFile(out) as z:
         return json.loads(z.read("datapackage.json"))["x-filter"]["permalink"]
 
 
-@pytest.mark.parametrize("argv", [["--base-url", "https://lens.example.org/", "export"],
-                                  ["export", "--base-url", "https://lens.example.org/"]],
-                         ids=["before", "after"])
+@pytest.mark.parametrize(
+    "argv",
+    [["--base-url", "https://lens.example.org/", "export"], ["export", "--base-url", "https://lens.example.org/"]],
+    ids=["before", "after"],
+)
 def test_base_url_works_before_or_after_the_subcommand(fixture_dir, tmp_path, argv):
     assert _bundle_permalink(fixture_dir, tmp_path, argv) == "https://lens.example.org/explorer?sector=dental"
 
@@ -209,9 +213,23 @@ def test_export_with_an_empty_result_still_writes_a_file(fixture_dir, tmp_path, 
 
 
 def test_export_with_a_bad_filter_value_exits_2_and_writes_nothing(fixture_dir, tmp_path, capsys):
-    assert run(["--data", str(fixture_dir), "export", "--format", "json", "--out", str(tmp_path / "x.json"),
-                "--ptype", "' OR 1=1 --"]) == 2
-    assert "error: --ptype: unknown value \"' OR 1=1 --\"; allowed: " in capsys.readouterr().err
+    assert (
+        run(
+            [
+                "--data",
+                str(fixture_dir),
+                "export",
+                "--format",
+                "json",
+                "--out",
+                str(tmp_path / "x.json"),
+                "--ptype",
+                "' OR 1=1 --",
+            ]
+        )
+        == 2
+    )
+    assert 'error: --ptype: unknown value "\' OR 1=1 --"; allowed: ' in capsys.readouterr().err
     assert not (tmp_path / "x.json").exists()
 
 

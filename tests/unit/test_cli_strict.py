@@ -20,8 +20,10 @@ def run(argv: list[str]) -> int:
         return exc.code if isinstance(exc.code, int) else 1
 
 
-@pytest.mark.parametrize("command", [["stats"], ["stats", "--json"], ["brief", "--format", "pdf", "--no-charts"],
-                                     ["export", "--format", "csv"]])
+@pytest.mark.parametrize(
+    "command",
+    [["stats"], ["stats", "--json"], ["brief", "--format", "pdf", "--no-charts"], ["export", "--format", "csv"]],
+)
 def test_an_unknown_provider_type_exits_2_listing_every_allowed_value(db, fixture_dir, tmp_path, capsys, command):
     out = tmp_path / "out.file"
     extra = ["--out", str(out)] if command[0] != "stats" else []
@@ -33,15 +35,18 @@ def test_an_unknown_provider_type_exits_2_listing_every_allowed_value(db, fixtur
     assert line.split("allowed: ")[1].split(", ") == sorted(db.package.type_family)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--sector", "dental,bogus"], "--sector: unknown value 'bogus'; allowed: "),
-    (["--labelled-by", "trade,press"], "--labelled-by: unknown values 'trade', 'press'; allowed: "),
-    (["--label", "nope"], "--label: unknown value 'nope'; allowed: "),
-    (["--family", "it"], "--family: unknown value 'it'; allowed: "),
-    (["--conf", "certain"], "--conf: unknown value 'certain'; allowed: high, low, medium"),
-    (["--years", "soon"], "--years: 'soon' is not a year or a range between 1990 and 2100"),
-    (["--years", "3000"], "--years: '3000' is not a year or a range"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sector", "dental,bogus"], "--sector: unknown value 'bogus'; allowed: "),
+        (["--labelled-by", "trade,press"], "--labelled-by: unknown values 'trade', 'press'; allowed: "),
+        (["--label", "nope"], "--label: unknown value 'nope'; allowed: "),
+        (["--family", "it"], "--family: unknown value 'it'; allowed: "),
+        (["--conf", "certain"], "--conf: unknown value 'certain'; allowed: high, low, medium"),
+        (["--years", "soon"], "--years: 'soon' is not a year or a range between 1990 and 2100"),
+        (["--years", "3000"], "--years: '3000' is not a year or a range"),
+    ],
+)
 def test_each_filter_names_what_it_accepts(fixture_dir, capsys, args, message):
     assert run(["--data", str(fixture_dir), "stats", *args]) == 2
     assert message in capsys.readouterr().err
@@ -78,8 +83,16 @@ def test_a_country_code_without_incidents_is_a_zero_not_an_error(fixture_dir, ca
 
 
 def test_compare_slices_are_strict_too(fixture_dir, capsys):
-    argv = ["--data", str(fixture_dir), "stats", "--compare", "labelled_by=trade&sectr=dental",
-            "years=20x", "--share-of", "msp"]
+    argv = [
+        "--data",
+        str(fixture_dir),
+        "stats",
+        "--compare",
+        "labelled_by=trade&sectr=dental",
+        "years=20x",
+        "--share-of",
+        "msp",
+    ]
     assert run(argv) == 2
     err = capsys.readouterr().err
     assert "error: group A, sectr: unknown filter; the filters are years, ptype" in err

@@ -77,6 +77,7 @@ def test_many_threads_get_single_threaded_answers(db):
 
 def test_headline_counts_agree_with_incident_rows_under_load(db):
     """A cross-check that does not compare a query with itself."""
+
     def worker(f: Filters):
         h = queries.headline(db, f)
         rows = queries.incidents(db, f, ["incident_id", "labelled_msp"])

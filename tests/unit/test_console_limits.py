@@ -24,11 +24,15 @@ def _nested(levels: int) -> str:
 # --- a. size --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT repeat('x', 1000000) AS t FROM range(60)",  # text
-    "SELECT [repeat('x', 1000000)] AS t FROM range(60)",  # text inside lists
-    "SELECT range(0, 1000) AS t FROM range(5000)",  # many small values
-], ids=["text", "text in lists", "values"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT repeat('x', 1000000) AS t FROM range(60)",  # text
+        "SELECT [repeat('x', 1000000)] AS t FROM range(60)",  # text inside lists
+        "SELECT range(0, 1000) AS t FROM range(5000)",  # many small values
+    ],
+    ids=["text", "text in lists", "values"],
+)
 def test_results_are_cut_by_size_with_a_note(sql, console):
     result = console.run(sql)
     assert 0 < len(result.rows) < 5000 and result.truncated and result.cut_by == "bytes"

@@ -33,12 +33,32 @@ def _reads(console: Console) -> list[str]:
     p, d = console.path, console.path.parent
     own = console.run("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").rows[0][0]
     return [
-        *(f"SELECT octet_length(content) AS n FROM read_blob('{path}')"
-          for path in (p, own, f"{d}/*", f"{d}/**", "snapshot.duckdb", "/proc/self/cwd/snapshot.duckdb",
-                       "/proc/self/fd/*", f"{tempfile.gettempdir()}/incidentlens-console-*/*")),
-        *(f"SELECT * FROM {fn}('{path}')" for path in (p, own)
-          for fn in ("read_text", "read_csv", "read_json", "read_parquet", "parquet_metadata", "sniff_csv",
-                     "read_duckdb")),
+        *(
+            f"SELECT octet_length(content) AS n FROM read_blob('{path}')"
+            for path in (
+                p,
+                own,
+                f"{d}/*",
+                f"{d}/**",
+                "snapshot.duckdb",
+                "/proc/self/cwd/snapshot.duckdb",
+                "/proc/self/fd/*",
+                f"{tempfile.gettempdir()}/incidentlens-console-*/*",
+            )
+        ),
+        *(
+            f"SELECT * FROM {fn}('{path}')"
+            for path in (p, own)
+            for fn in (
+                "read_text",
+                "read_csv",
+                "read_json",
+                "read_parquet",
+                "parquet_metadata",
+                "sniff_csv",
+                "read_duckdb",
+            )
+        ),
         f"SELECT * FROM '{p}'",
         f"SELECT * FROM glob('{d}/*')",
         f"SELECT * FROM glob('{tempfile.gettempdir()}/*')",
@@ -59,14 +79,18 @@ def test_no_query_reaches_the_snapshot_file(console):
     assert console.run("SELECT count(*) FROM incidents").rows[0][0] > 0
 
 
-@pytest.mark.parametrize("sql", [
-    "SELECT * FROM duckdb_extensions()",
-    "SELECT * FROM read_csv('/etc/passwd')",
-    f"SELECT * FROM read_text('{tempfile.gettempdir()}/x.txt')",
-    f"SELECT * FROM '{tempfile.gettempdir()}/x.csv'",
-    f"SELECT * FROM glob('{Path.home()}/*')",
-    f"SELECT * FROM \"{Path.home()}/x\"",
-], ids=["extensions", "etc", "tmp file", "tmp replacement scan", "home glob", "home table"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM duckdb_extensions()",
+        "SELECT * FROM read_csv('/etc/passwd')",
+        f"SELECT * FROM read_text('{tempfile.gettempdir()}/x.txt')",
+        f"SELECT * FROM '{tempfile.gettempdir()}/x.csv'",
+        f"SELECT * FROM glob('{Path.home()}/*')",
+        f'SELECT * FROM "{Path.home()}/x"',
+    ],
+    ids=["extensions", "etc", "tmp file", "tmp replacement scan", "home glob", "home table"],
+)
 def test_errors_name_no_server_path(sql, console):
     with pytest.raises(ConsoleError) as info:
         console.run(sql)
@@ -84,8 +108,9 @@ def test_refusals_log_what_they_leave_out(console, caplog):
 
 def test_settings_do_not_reveal_the_account(console):
     home = str(Path.home())
-    rows = console.run(f"SELECT name, value FROM duckdb_settings() WHERE value LIKE '%{home}%' "
-                       "OR regexp_matches(value, '\\broot\\b')").rows
+    rows = console.run(
+        f"SELECT name, value FROM duckdb_settings() WHERE value LIKE '%{home}%' OR regexp_matches(value, '\\broot\\b')"
+    ).rows
     assert rows == []
 
 

@@ -38,8 +38,14 @@ PAYLOAD = {  # column -> text written into the town row
 }
 MESSY = 'Line one\nline "two", with a comma\r\nand a CR LF'  # dental summary: must survive as is
 # exports.flat() takes any value with .tolist() for a list, and numpy scalars have one.
-NUMERIC = ["downstream_orgs_min", "downstream_orgs_max", "ransom_demand_usd", "label_count", "source_count",
-           "independent_sources"]
+NUMERIC = [
+    "downstream_orgs_min",
+    "downstream_orgs_max",
+    "ransom_demand_usd",
+    "label_count",
+    "source_count",
+    "independent_sources",
+]
 
 
 @pytest.fixture(scope="module")

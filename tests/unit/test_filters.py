@@ -55,16 +55,16 @@ def test_empty_params_give_empty_filters(pkg):
 
 @pytest.mark.parametrize(
     "raw",
-    ["healthcare,dental", ["healthcare", "dental"], ["dental", "healthcare,dental"],
-     " Dental , HEALTHCARE,,dental "],
+    ["healthcare,dental", ["healthcare", "dental"], ["dental", "healthcare,dental"], " Dental , HEALTHCARE,,dental "],
     ids=["comma-string", "list", "repeated-key", "messy-case-and-spaces"],
 )
 def test_list_values_are_read_sorted_deduplicated_and_lowercased(pkg, raw):
     parsed = parse({"sector": raw}, pkg)
     assert parsed.filters.sector == ("dental", "healthcare")
     # A key given twice in a link is combined, and said so.
-    assert parsed.notes == (() if isinstance(raw, str) else ("The link gives sector 2 times; all its values are "
-                                                             "combined.",))
+    assert parsed.notes == (
+        () if isinstance(raw, str) else ("The link gives sector 2 times; all its values are combined.",)
+    )
 
 
 def test_country_and_state_are_uppercased(pkg):
@@ -167,11 +167,14 @@ def test_any_year_range_fits_any_data_range(pkg, a, b, first, width):
     assert years is None or bounds[0] <= years[0] <= years[1] <= bounds[1]
 
 
-@pytest.mark.parametrize(("params", "word"), [
-    ({"ptype": ["msp", "break_fix"]}, "combined"),
-    ({"years": ["2019", "2021"]}, "the last, '2021'"),
-    ({"q": ["a", "b", "c"]}, "3 times"),
-])
+@pytest.mark.parametrize(
+    ("params", "word"),
+    [
+        ({"ptype": ["msp", "break_fix"]}, "combined"),
+        ({"years": ["2019", "2021"]}, "the last, '2021'"),
+        ({"q": ["a", "b", "c"]}, "3 times"),
+    ],
+)
 def test_a_repeated_key_gets_a_note(pkg, params, word):
     """Issue 15.11: a link that gives a key twice says what was done with it."""
     parsed = parse(params, pkg)
@@ -189,8 +192,7 @@ def test_ten_kilobyte_values_are_cut_short_and_never_raise(pkg):
 
 
 def test_thousands_of_items_are_capped(pkg):
-    parsed = parse({"sector": ",".join(["dental"] * 5_000), "country": [f"A{c}" for c in "BCDEFGHIJ"] * 1000},
-                   pkg)
+    parsed = parse({"sector": ",".join(["dental"] * 5_000), "country": [f"A{c}" for c in "BCDEFGHIJ"] * 1000}, pkg)
     assert parsed.filters.sector == ("dental",)
     assert parsed.filters.country == tuple(sorted(f"A{c}" for c in "BCDEFGHIJ"))
 
@@ -270,12 +272,10 @@ def _codes(key: str):
     return st.lists(st.sampled_from(VOCAB[key]), max_size=4, unique=True).map(lambda v: tuple(sorted(v)))
 
 
-_ISO2 = st.lists(st.from_regex(r"[A-Z]{2}", fullmatch=True), max_size=4, unique=True).map(
-    lambda v: tuple(sorted(v)))
+_ISO2 = st.lists(st.from_regex(r"[A-Z]{2}", fullmatch=True), max_size=4, unique=True).map(lambda v: tuple(sorted(v)))
 _YEAR = st.integers(1990, 2100)
 _YEARS = st.none() | st.tuples(_YEAR, _YEAR).map(lambda t: tuple(sorted(t)))
-_TEXT = st.text(st.characters(categories=("L", "M", "N", "P", "S", "Zs"), exclude_characters="\u00a0"),
-                max_size=200)
+_TEXT = st.text(st.characters(categories=("L", "M", "N", "P", "S", "Zs"), exclude_characters="\u00a0"), max_size=200)
 _Q = _TEXT.map(lambda t: "".join(ch for ch in t if ch.isprintable()).strip())
 
 FILTERS = st.builds(

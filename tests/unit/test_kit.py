@@ -78,8 +78,11 @@ def test_brief_for_an_empty_filter_says_so(db, fmt):
 @needs_chromium
 def test_chart_images_are_valid_and_carry_title_and_source_line(db):
     h = queries.headline(db, Filters())
-    fig = images.with_furniture(charts.labelled_vs_assessed(h), f"IncidentLens dataset v{db.version} {LINK}",
-                                "Definitions: MSP = managed service provider.")
+    fig = images.with_furniture(
+        charts.labelled_vs_assessed(h),
+        f"IncidentLens dataset v{db.version} {LINK}",
+        "Definitions: MSP = managed service provider.",
+    )
     png = images.render(fig, "png")
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG"
@@ -97,8 +100,15 @@ def test_bundle_validates_against_its_own_datapackage(db, f, tmp_path):
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         zf.extractall(tmp_path)
-    assert {"incidents.csv", "sources.csv", "incidents.parquet", "sources.parquet", "datapackage.json",
-            "CITATION.cff", "README.md"} <= names
+    assert {
+        "incidents.csv",
+        "sources.csv",
+        "incidents.parquet",
+        "sources.parquet",
+        "datapackage.json",
+        "CITATION.cff",
+        "README.md",
+    } <= names
     report = frictionless_validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])[:5]
     assert validate(tmp_path) == []

@@ -49,8 +49,17 @@ def test_command_line_then_environment_then_config_file(monkeypatch, tmp_path):
     assert links.base_url("https://from-cli.example.org/lens/") == "https://from-cli.example.org/lens"
 
 
-@pytest.mark.parametrize("value", ["lens.example.org", "ftp://lens.example.org", "https://", "https://x.org/?a=1",
-                                   "https://x.org/#top", "https://exa mple.org"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "lens.example.org",
+        "ftp://lens.example.org",
+        "https://",
+        "https://x.org/?a=1",
+        "https://x.org/#top",
+        "https://exa mple.org",
+    ],
+)
 def test_an_unusable_address_is_refused_naming_where_it_came_from(monkeypatch, value):
     monkeypatch.setenv(links.BASE_URL_ENV, value)
     with pytest.raises(links.SettingError, match=links.BASE_URL_ENV):
@@ -66,12 +75,21 @@ def test_a_broken_config_file_is_refused(monkeypatch, tmp_path):
         links.base_url()
 
 
-@pytest.mark.parametrize(("url", "local"), [
-    ("http://localhost:8501/?ptype=msp", True), ("http://127.0.0.1:8501/", True), ("http://[::1]:8501/", True),
-    ("http://0.0.0.0:8501/", True), ("http://192.168.1.20:8501/", True), ("http://10.0.0.5/", True),
-    ("http://dashboard:8501/", True), ("http://lens.local/", True),
-    ("https://lens.example.org/attribution", False), ("http://93.184.216.34/", False),
-])
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://localhost:8501/?ptype=msp", True),
+        ("http://127.0.0.1:8501/", True),
+        ("http://[::1]:8501/", True),
+        ("http://0.0.0.0:8501/", True),
+        ("http://192.168.1.20:8501/", True),
+        ("http://10.0.0.5/", True),
+        ("http://dashboard:8501/", True),
+        ("http://lens.local/", True),
+        ("https://lens.example.org/attribution", False),
+        ("http://93.184.216.34/", False),
+    ],
+)
 def test_is_local(url, local):
     assert links.is_local(url) is local
 
@@ -108,7 +126,7 @@ def test_a_local_brief_says_so_on_its_first_page(db, fmt):
         first = " ".join(pdf_pages(data)[0].split())
     else:
         paragraphs = [p.text for p in Document(io.BytesIO(data)).paragraphs]
-        first = " ".join(paragraphs[:paragraphs.index("The answer")])
+        first = " ".join(paragraphs[: paragraphs.index("The answer")])
     assert "localhost" in first and "Local copy: the links in this brief open only on the computer" in first
     assert links.BASE_URL_ENV in first
 
@@ -135,8 +153,24 @@ def test_bundle_readme_and_descriptor_mark_a_local_link(db):
 
 def _brief_first_page(fixture_dir, tmp_path, *argv: str) -> str:
     out = tmp_path / "brief.pdf"
-    assert cli.main(["--data", str(fixture_dir), "brief", "--format", "pdf", "--out", str(out), "--no-charts",
-                     "--sector", "dental", *argv]) == 0
+    assert (
+        cli.main(
+            [
+                "--data",
+                str(fixture_dir),
+                "brief",
+                "--format",
+                "pdf",
+                "--out",
+                str(out),
+                "--no-charts",
+                "--sector",
+                "dental",
+                *argv,
+            ]
+        )
+        == 0
+    )
     return " ".join(pdf_pages(out.read_bytes())[0].split())
 
 
@@ -163,8 +197,19 @@ def test_cli_without_an_address_notes_the_local_copy(fixture_dir, tmp_path, caps
 def test_cli_refuses_an_unusable_address_with_exit_2(fixture_dir, tmp_path, capsys):
     out = tmp_path / "b.zip"
     with pytest.raises(SystemExit) as exc:
-        cli.main(["--data", str(fixture_dir), "export", "--format", "bundle", "--out", str(out),
-                  "--base-url", "lens.example.org"])
+        cli.main(
+            [
+                "--data",
+                str(fixture_dir),
+                "export",
+                "--format",
+                "bundle",
+                "--out",
+                str(out),
+                "--base-url",
+                "lens.example.org",
+            ]
+        )
     assert exc.value.code == 2
     assert "--base-url: 'lens.example.org' is not a base URL" in capsys.readouterr().err
     assert not out.exists()

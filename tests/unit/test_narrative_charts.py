@@ -31,8 +31,12 @@ def raw(fixture_dir):
     inc["family"] = inc["provider_type"].map(pkg["x-provider-type-family"])
     originals = counted(src).merge(inc[["incident_id", "provider_type", "family"]], on="incident_id")
     labelled = set(originals.loc[originals["label_term"] == "msp", "incident_id"])
-    return {"inc": inc, "originals": originals, "labelled": labelled,
-            "managed_types": {t for t, fam in pkg["x-provider-type-family"].items() if fam == "managed_it"}}
+    return {
+        "inc": inc,
+        "originals": originals,
+        "labelled": labelled,
+        "managed_types": {t for t, fam in pkg["x-provider-type-family"].items() if fam == "managed_it"},
+    }
 
 
 def pct(x: float) -> str:
@@ -50,8 +54,9 @@ def subtitle(fig: go.Figure) -> str:
 # ---- takeaways ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("f", [Filters(), Filters(years=(2019, 2021)), Filters(country=("US",))],
-                         ids=["all", "2019-2021", "US"])
+@pytest.mark.parametrize(
+    "f", [Filters(), Filters(years=(2019, 2021)), Filters(country=("US",))], ids=["all", "2019-2021", "US"]
+)
 def test_takeaways_carry_the_headline_numbers(db, raw, f):
     h = queries.headline(db, f)
     lines = narrative.takeaways(h)
@@ -59,8 +64,10 @@ def test_takeaways_carry_the_headline_numbers(db, raw, f):
     assert lines[0].startswith(f"{k} of {n} incidents in view ({pct(k / n)})")
     msp = h.labelled_share("msp")
     managed = sum(t.share.k for t in h.labelled_by_type if t.code in raw["managed_types"])
-    assert lines[1].startswith(f"Of those {k}, {msp.k} ({msp.percent().replace(' (', ', ').rstrip(')')}) involved "
-                               "a provider assessed as an MSP")
+    assert lines[1].startswith(
+        f"Of those {k}, {msp.k} ({msp.percent().replace(' (', ', ').rstrip(')')}) involved "
+        "a provider assessed as an MSP"
+    )
     assert "((" not in lines[1] and "))" not in lines[1]
     assert f"{managed} ({pct(managed / k)}) were managed-IT providers" in lines[1]
     others = [t for t in h.labelled_by_type if t.code not in raw["managed_types"] and t.share.k]
@@ -93,32 +100,42 @@ def test_takeaways_without_labelled_incidents(db):
 
 def test_takeaways_for_an_empty_filter(db):
     assert narrative.takeaways(queries.headline(db, EMPTY)) == [
-        "No incident matches this filter. Widen the filter to see figures."]
+        "No incident matches this filter. Widen the filter to see figures."
+    ]
 
 
 def test_cite_labelled(db):
     h = queries.headline(db, Filters(years=(2019, 2021)))
     text = narrative.cite_labelled(h, "https://example.org/?years=2019-2021", today=dt.date(2026, 1, 2))
     s = h.labelled
-    assert text.startswith(f"Of {h.n} incidents ({h.filter_words}), {s.k} "
-                           f"({pct(s.share)}, 95% CI {pct(s.low)}–{pct(s.high)}) were publicly labelled MSP")
-    assert text.endswith(f"IncidentLens dataset v{h.version} (accessed 2026-01-02), "
-                         "https://example.org/?years=2019-2021.")
+    assert text.startswith(
+        f"Of {h.n} incidents ({h.filter_words}), {s.k} "
+        f"({pct(s.share)}, 95% CI {pct(s.low)}–{pct(s.high)}) were publicly labelled MSP"
+    )
+    assert text.endswith(
+        f"IncidentLens dataset v{h.version} (accessed 2026-01-02), https://example.org/?years=2019-2021."
+    )
 
 
-@pytest.mark.parametrize(("code", "subject"), [("msp", "a provider assessed as an MSP"),
-                                                ("software_vendor", "a provider assessed as a software vendor"),
-                                                ("it_outsourcer", "a provider assessed as an IT outsourcer"),
-                                                ("public_shared_it", "a provider assessed as public shared IT"),
-                                                ("non_it_supplier", "a provider assessed as a non-IT supplier"),
-                                                ("unknown", "a provider whose type is unknown")])
+@pytest.mark.parametrize(
+    ("code", "subject"),
+    [
+        ("msp", "a provider assessed as an MSP"),
+        ("software_vendor", "a provider assessed as a software vendor"),
+        ("it_outsourcer", "a provider assessed as an IT outsourcer"),
+        ("public_shared_it", "a provider assessed as public shared IT"),
+        ("non_it_supplier", "a provider assessed as a non-IT supplier"),
+        ("unknown", "a provider whose type is unknown"),
+    ],
+)
 def test_cite_type(db, code, subject):
     h = queries.headline(db, Filters())
     s = h.labelled_share(code)
     text = narrative.cite_type(h, code, "https://example.org/", today=dt.date(2026, 1, 2))
     ci = f"{pct(s.share)}, 95% CI {pct(s.low)}–{pct(s.high)}"
-    assert text.startswith(f"Of {h.labelled.k} incidents publicly labelled MSP attacks (all incidents), "
-                           f"{s.k} ({ci}) involved {subject}.")
+    assert text.startswith(
+        f"Of {h.labelled.k} incidents publicly labelled MSP attacks (all incidents), {s.k} ({ci}) involved {subject}."
+    )
 
 
 def test_cite_type_with_no_labelled_incident_says_n_a(db):
@@ -148,8 +165,9 @@ def test_labelled_vs_assessed(db):
     assert sum(t.share.k for t in h.labelled_by_type) == h.labelled.k
     assert f"n = {h.labelled.k} labelled-MSP incidents" in subtitle(fig)
     assert ("Small sample" in subtitle(fig)) == (0 < h.labelled.k < 10)
-    assert charts.alt_text(fig).startswith(f"Of {h.labelled.k} incidents publicly labelled MSP attacks, {msp.k} "
-                                           f"({pct(msp.share)}, 95% CI ")
+    assert charts.alt_text(fig).startswith(
+        f"Of {h.labelled.k} incidents publicly labelled MSP attacks, {msp.k} ({pct(msp.share)}, 95% CI "
+    )
 
 
 def test_labelled_vs_assessed_without_labelled_incidents(db):
@@ -181,8 +199,10 @@ def test_who_labels_chart(db, raw):
     fig = charts.who_labels(df, "all incidents")
     o = raw["originals"]
     other = o[o["family"] != "managed_it"]
-    assert title(fig) == (f"{(other['label_term'] == 'msp').sum()} of {len(other)} sources about "
-                          "non-managed-IT providers still called them MSPs")
+    assert title(fig) == (
+        f"{(other['label_term'] == 'msp').sum()} of {len(other)} sources about "
+        "non-managed-IT providers still called them MSPs"
+    )
     assert f"n = {len(o)} counted label rows" in subtitle(fig)
     shown = {}
     for trace in fig.data:
@@ -203,8 +223,7 @@ def test_by_year_chart(db, raw):
     years = raw["inc"]["attack_date"].str[:4].astype(int)
     counts = years.value_counts()
     peak = int(counts[counts == counts.max()].index.min())
-    assert title(fig) == (f"{len(years)} incidents by year and assessed provider type; "
-                          f"most in {peak} ({counts.max()})")
+    assert title(fig) == (f"{len(years)} incidents by year and assessed provider type; most in {peak} ({counts.max()})")
     drawn = {}
     for trace in fig.data:
         for x, y in zip(trace.x, trace.y):

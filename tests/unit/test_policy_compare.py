@@ -30,20 +30,24 @@ def frames():
 
 def pandas_before_after(inc, countries, states, date):
     d = pd.Timestamp(date)
-    where = inc["countries"].str.split(";").map(lambda c: bool(set(c) & countries)) | \
-        inc["us_states"].str.split(";").map(lambda s: bool(set(s) & states))
+    where = inc["countries"].str.split(";").map(lambda c: bool(set(c) & countries)) | inc["us_states"].str.split(
+        ";"
+    ).map(lambda s: bool(set(s) & states))
     part = inc[where]
     before = part[(part["date"] >= d - pd.DateOffset(years=2)) & (part["date"] < d)]
     after = part[(part["date"] >= d) & (part["date"] < d + pd.DateOffset(years=2))]
     return before["provider_type"].value_counts().to_dict(), after["provider_type"].value_counts().to_dict()
 
 
-@pytest.mark.parametrize("jur, countries, states, date", [
-    (["US"], {"US"}, set(), dt.date(2021, 2, 1)),
-    (["US-TX"], set(), {"TX"}, dt.date(2021, 2, 1)),
-    (["EU"], set(policy.EU), set(), dt.date(2022, 12, 14)),
-    (["GB", "US"], {"GB", "US"}, set(), dt.date(2020, 6, 1)),
-])
+@pytest.mark.parametrize(
+    "jur, countries, states, date",
+    [
+        (["US"], {"US"}, set(), dt.date(2021, 2, 1)),
+        (["US-TX"], set(), {"TX"}, dt.date(2021, 2, 1)),
+        (["EU"], set(policy.EU), set(), dt.date(2022, 12, 14)),
+        (["GB", "US"], {"GB", "US"}, set(), dt.date(2020, 6, 1)),
+    ],
+)
 def test_before_after_matches_pandas(db, frames, jur, countries, states, date):
     got = policy.before_after(db, Filters(), jur, date).set_index("provider_type")
     before, after = pandas_before_after(frames, countries, states, date)
@@ -89,13 +93,29 @@ def test_hostile_slice_text_is_a_note_not_an_error(db):
 
 
 def test_compare_from_the_command_line_gives_the_same_numbers(fixture_dir, capsys, db):
-    code = main(["--data", str(fixture_dir), "stats", "--json", "--compare", "labelled_by=government",
-                 "labelled_by=trade_press", "--share-of", "msp"])
+    code = main(
+        [
+            "--data",
+            str(fixture_dir),
+            "stats",
+            "--json",
+            "--compare",
+            "labelled_by=government",
+            "labelled_by=trade_press",
+            "--share-of",
+            "msp",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     pkg = db.package
-    expected = compare.compare(db, Filters(), compare.parse_slice("labelled_by=government", pkg).filters,
-                               compare.parse_slice("labelled_by=trade_press", pkg).filters, "msp")
+    expected = compare.compare(
+        db,
+        Filters(),
+        compare.parse_slice("labelled_by=government", pkg).filters,
+        compare.parse_slice("labelled_by=trade_press", pkg).filters,
+        "msp",
+    )
     assert out["a"]["k"] == expected.result.a.k and out["b"]["n"] == expected.result.b.n
     assert out["diff"] == pytest.approx(expected.result.diff)
 
@@ -120,6 +140,11 @@ def test_before_after_window_around_29_february(db):
 
 def test_comparison_sentence_has_no_doubled_brackets(db):
     pkg = db.package
-    c = compare.compare(db, Filters(), compare.parse_slice("ptype=msp", pkg).filters,
-                        compare.parse_slice("ptype=software_vendor", pkg).filters, "msp")
+    c = compare.compare(
+        db,
+        Filters(),
+        compare.parse_slice("ptype=msp", pkg).filters,
+        compare.parse_slice("ptype=software_vendor", pkg).filters,
+        "msp",
+    )
     assert "((" not in c.sentence() and "))" not in c.sentence()

@@ -26,18 +26,34 @@ def pkg(db):
 
 # ---- single values ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    (pd.Timestamp("2019-08-16"), "2019-08-16"), (dt.date(2020, 1, 2), "2020-01-02"),
-    (None, "—"), (pd.NaT, "—"), ("", "—"), (float("nan"), "—"),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (pd.Timestamp("2019-08-16"), "2019-08-16"),
+        (dt.date(2020, 1, 2), "2020-01-02"),
+        (None, "—"),
+        (pd.NaT, "—"),
+        ("", "—"),
+        (float("nan"), "—"),
+    ],
+)
 def test_dates_read_as_iso_or_a_dash(value, expected):
     assert format.date(value) == expected
 
 
-@pytest.mark.parametrize("low, high, expected", [
-    (22, 23, "22–23"), (400, 400, "400"), (110, None, "110"), (None, 5, "5"), (None, None, "—"),
-    (1000, 2500, "1,000–2,500"), (float("nan"), float("nan"), "—"),
-])
+@pytest.mark.parametrize(
+    "low, high, expected",
+    [
+        (22, 23, "22–23"),
+        (400, 400, "400"),
+        (110, None, "110"),
+        (None, 5, "5"),
+        (None, None, "—"),
+        (1000, 2500, "1,000–2,500"),
+        (float("nan"), float("nan"), "—"),
+    ],
+)
 def test_counts_are_ranges(low, high, expected):
     assert format.count_range(low, high) == expected
 
@@ -67,7 +83,8 @@ def test_record_fields_read_in_words(db, pkg):
     assert format.field_value(pkg, fields["alt_provider_type"], "msp") == pkg.label("msp")
     assert format.field_value(pkg, fields["alt_rule"], "T13") == pkg.label("T13") != "T13"
     assert format.field_value(pkg, fields["victim_sectors"], nursing["victim_sectors"]) == ", ".join(
-        pkg.label(c) for c in nursing["victim_sectors"])
+        pkg.label(c) for c in nursing["victim_sectors"]
+    )
     assert format.field_value(pkg, fields["countries"], ["US", "ZZ"]) == f"US, {pkg.label('ZZ')}"
     assert format.field_value(pkg, fields["us_states"], []) == "—"
     assert format.field_value(pkg, fields["provider_name"], "") == "no name given"
@@ -97,20 +114,38 @@ def test_a_source_says_its_kind_date_repost_and_label(db, pkg):
 
 def test_an_empty_comparison_says_which_group_is_empty_and_what_to_do(db):
     pkg = db.package
-    empty = compare.compare(db, Filters(), compare.parse_slice("label=msp", pkg).filters,
-                            compare.parse_slice("sector=education", pkg).filters, "msp")
+    empty = compare.compare(
+        db,
+        Filters(),
+        compare.parse_slice("label=msp", pkg).filters,
+        compare.parse_slice("sector=education", pkg).filters,
+        "msp",
+    )
     problem = format.comparison_problem(empty)
     assert problem and "group B" in problem and "group A" not in problem
     assert empty.b_words in problem and "Widen" in problem
-    fine = compare.compare(db, Filters(), compare.parse_slice("label=msp", pkg).filters,
-                           compare.parse_slice("label=not_msp", pkg).filters, "msp")
+    fine = compare.compare(
+        db,
+        Filters(),
+        compare.parse_slice("label=msp", pkg).filters,
+        compare.parse_slice("label=not_msp", pkg).filters,
+        "msp",
+    )
     assert fine.result.a.n and fine.result.b.n and format.comparison_problem(fine) is None
 
 
 def test_a_correction_goes_to_the_configured_address_ready_to_send(pkg):
     field = pkg.field("incidents", "provider_type")
-    text = format.correction_text("2027.01.0", TOWN, "Towns", "https://x.org/incident?id=" + TOWN, field,
-                                  "MSP", "Break/fix", "https://example.org/contract")
+    text = format.correction_text(
+        "2027.01.0",
+        TOWN,
+        "Towns",
+        "https://x.org/incident?id=" + TOWN,
+        field,
+        "MSP",
+        "Break/fix",
+        "https://example.org/contract",
+    )
     assert TOWN in text and "provider_type" in text and "Current value: MSP" in text
     assert "Proposed value: Break/fix" in text and "https://example.org/contract" in text
     blank = format.correction_text("v", TOWN, "Towns", "link", field, "MSP", " ", "")
@@ -146,6 +181,7 @@ def test_an_action_window_is_two_years_either_side():
 
 # ---- tables ----------------------------------------------------------------------------------
 
+
 def test_explorer_puts_called_and_was_first_in_labels_never_codes(db, pkg):
     rows = queries.incidents(db, Filters(), queries.EXPLORER_COLUMNS)
     table = tables.explorer(rows, pkg, "https://x.org/incident")
@@ -176,8 +212,9 @@ def test_label_timeline_is_dated_sources_in_order_with_labels(db, pkg):
     assert list(timeline["Date"]) == ["2019-08-20", "2019-08-21"]
     assert list(timeline["Label used"]) == [pkg.label("mixed_or_hedged"), pkg.label("msp")]
     assert set(timeline["Said by"]) == {"the publisher itself"}
-    quoted = tables.label_timeline(queries.sources_for(db, "2023-03-fx-outsourcer").assign(
-        published_date=pd.Timestamp("2023-03-02")), pkg)
+    quoted = tables.label_timeline(
+        queries.sources_for(db, "2023-03-fx-outsourcer").assign(published_date=pd.Timestamp("2023-03-02")), pkg
+    )
     assert f"Fixture Minister, quoted ({pkg.label('government').lower()})" in set(quoted["Said by"])
 
 

@@ -49,8 +49,13 @@ class Expected:
     def matches(self, r: dict, f: Filters) -> bool:
         if f.years and not f.years[0] <= r["year"] <= f.years[1]:
             return False
-        single = {"ptype": "provider_type", "family": "family", "route": "route",
-                  "attack": "attack_type", "conf": "type_confidence"}
+        single = {
+            "ptype": "provider_type",
+            "family": "family",
+            "route": "route",
+            "attack": "attack_type",
+            "conf": "type_confidence",
+        }
         for key, col in single.items():
             if getattr(f, key) and r[col] not in getattr(f, key):
                 return False
@@ -85,8 +90,13 @@ def test_independent_reading_is_sane(exp):
     # printed by the trade press, so it counts as government.
     assert len(exp.rows) == 9
     assert {i for i, r in exp.rows.items() if r["labelled"]} == {
-        "2019-08-fx-town-msp", "2019-08-fx-dental-vendor", "2019-11-fx-nursing-msp",
-        "2020-05-fx-hosting", "2021-07-fx-rmm-vendor", "2023-03-fx-outsourcer"}
+        "2019-08-fx-town-msp",
+        "2019-08-fx-dental-vendor",
+        "2019-11-fx-nursing-msp",
+        "2020-05-fx-hosting",
+        "2021-07-fx-rmm-vendor",
+        "2023-03-fx-outsourcer",
+    }
     assert exp.rows["2019-11-fx-nursing-msp"]["msp_by"] == {"mainstream_media", "government"}
     assert exp.rows["2023-03-fx-outsourcer"]["msp_by"] == {"government"}
     assert exp.rows["2020-05-fx-hosting"]["msp_by"] == {"trade_press"}
@@ -146,8 +156,7 @@ def test_every_filter_key_is_exercised():
 
 def test_cases_are_not_trivial(exp):
     # Apart from the deliberate edge cases, each case must select some but not all incidents.
-    edge = {"all", "combo-empty", "q-nothing", "years-none-in-range", "label-msp-or-not-msp",
-            "labelled-by-provider"}
+    edge = {"all", "combo-empty", "q-nothing", "years-none-in-range", "label-msp-or-not-msp", "labelled-by-provider"}
     for name, f in CASES.items():
         if name not in edge:
             assert 0 < len(exp.ids(f)) < 9, name
@@ -204,10 +213,16 @@ def test_headline_as_dict_is_json_ready(db):
 
 FACET_KEYS = ["ptype", "family", "sector", "country", "state", "route", "attack", "conf", "label", "labelled_by"]
 FACET_VALUES = {
-    "ptype": lambda r: {r["provider_type"]}, "family": lambda r: {r["family"]}, "sector": lambda r: r["sectors"],
-    "country": lambda r: r["countries"], "state": lambda r: r["states"], "route": lambda r: {r["route"]},
-    "attack": lambda r: {r["attack_type"]}, "conf": lambda r: {r["type_confidence"]},
-    "label": lambda r: r["labels"], "labelled_by": lambda r: r["msp_by"],
+    "ptype": lambda r: {r["provider_type"]},
+    "family": lambda r: {r["family"]},
+    "sector": lambda r: r["sectors"],
+    "country": lambda r: r["countries"],
+    "state": lambda r: r["states"],
+    "route": lambda r: {r["route"]},
+    "attack": lambda r: {r["attack_type"]},
+    "conf": lambda r: {r["type_confidence"]},
+    "label": lambda r: r["labels"],
+    "labelled_by": lambda r: r["msp_by"],
 }
 
 
@@ -237,7 +252,8 @@ def test_facet_counts_match_pandas(db, exp, f, key):
 
 def test_facet_counts_for_label_without_a_label_filter(db, exp):
     assert queries.facet_counts(db, Filters(years=(2019, 2021)), "label") == pandas_facets(
-        exp, Filters(years=(2019, 2021)), "label")
+        exp, Filters(years=(2019, 2021)), "label"
+    )
 
 
 def test_facet_counts_for_label_ignore_the_label_filter(db, exp):
@@ -253,8 +269,10 @@ def test_sidebar_counts_are_every_facet_and_the_not_msp_count(db, exp, f):
     assert set(got) == set(FACET_KEYS)
     for key in FACET_KEYS:
         assert got[key] == {**pandas_facets(exp, f, key), **({NOT_MSP: got[key][NOT_MSP]} if key == "label" else {})}
-        assert got[key] == {**queries.facet_counts(db, f, key),
-                            **({NOT_MSP: queries.count(db, f.with_(label=(NOT_MSP,)))} if key == "label" else {})}
+        assert got[key] == {
+            **queries.facet_counts(db, f, key),
+            **({NOT_MSP: queries.count(db, f.with_(label=(NOT_MSP,)))} if key == "label" else {}),
+        }
     assert got["label"][NOT_MSP] == len(exp.ids(f.with_(label=(NOT_MSP,))))
 
 
@@ -270,8 +288,7 @@ def test_label_flows_match_pandas(db, exp, f):
     ids = exp.ids(f)
     src = exp.originals[exp.originals["incident_id"].isin(ids)].copy()
     src["provider_type"] = src["incident_id"].map(lambda i: exp.rows[i]["provider_type"])
-    expected = (src.groupby(["label_term", "provider_type"])["incident_id"].nunique().to_dict()
-                if len(src) else {})
+    expected = src.groupby(["label_term", "provider_type"])["incident_id"].nunique().to_dict() if len(src) else {}
     got = queries.label_flows(db, f)
     assert {(r.label_term, r.provider_type): int(r.n) for r in got.itertuples()} == expected
     # Sorted by size, largest first.
@@ -283,7 +300,8 @@ def test_who_labels_match_pandas(db, exp, f):
     ids = exp.ids(f)
     src = exp.originals[exp.originals["incident_id"].isin(ids)].copy()
     src["group"] = src["incident_id"].map(
-        lambda i: "managed_it" if exp.rows[i]["family"] == "managed_it" else "not_managed_it")
+        lambda i: "managed_it" if exp.rows[i]["family"] == "managed_it" else "not_managed_it"
+    )
     expected = {}
     for (stype, group), part in src.groupby(["speaker_type", "group"]):
         expected[(stype, group)] = (int((part["label_term"] == "msp").sum()), len(part))

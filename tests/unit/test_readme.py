@@ -56,8 +56,11 @@ def _variants(line: str) -> list[list[str]]:
     return [list(v) for v in dict.fromkeys(map(tuple, found))]
 
 
-COMMANDS = [pytest.param(argv, id=f"L{number}:{shlex.join(argv)}")
-            for number, line in _command_lines() for argv in _variants(line)]
+COMMANDS = [
+    pytest.param(argv, id=f"L{number}:{shlex.join(argv)}")
+    for number, line in _command_lines()
+    for argv in _variants(line)
+]
 
 
 def _concrete(argv: list[str], data: Path, out: Path) -> list[str]:
@@ -136,10 +139,13 @@ def test_readme_command_runs(argv, fixture_dir, tmp_path, monkeypatch, capsys):
 def test_readme_serve_command_serves_the_dashboard(argv, fixture_dir):
     """Through the installed `incidentlens` script; on a free port, as 8501 may be taken."""
     port = local_dashboard.free_port()
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("incidentlens")), *argv, "--port", str(port)],
-                            env={**os.environ, "INCIDENTLENS_DATA": str(fixture_dir)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # its own group: streamlit, its child, stops with it
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("incidentlens")), *argv, "--port", str(port)],
+        env={**os.environ, "INCIDENTLENS_DATA": str(fixture_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # its own group: streamlit, its child, stops with it
     try:
         local_dashboard.wait_healthy(proc, port, timeout=60)
     finally:

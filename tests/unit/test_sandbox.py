@@ -101,31 +101,38 @@ def test_government_example_matches_the_query_layer(db, console):
 
 def test_year_family_example_matches_the_database(db, console):
     got = console.run(catalogue.EXAMPLES["Incidents per year and provider family"]).df()
-    expected = db.query("SELECT attack_year, provider_family, count(*) AS incidents FROM incidents "
-                        "GROUP BY ALL ORDER BY attack_year, provider_family")
+    expected = db.query(
+        "SELECT attack_year, provider_family, count(*) AS incidents FROM incidents "
+        "GROUP BY ALL ORDER BY attack_year, provider_family"
+    )
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
     assert got["incidents"].sum() == queries.count(db, Filters())
 
 
 def test_label_examples_match_the_database(db, console):
     got = console.run(catalogue.EXAMPLES["Sources per label term and who said it"]).rows
-    expected = db.query("SELECT label_term, speaker_type, count(*) FROM sources WHERE counted "
-                        "GROUP BY ALL ORDER BY ALL")
+    expected = db.query(
+        "SELECT label_term, speaker_type, count(*) FROM sources WHERE counted GROUP BY ALL ORDER BY ALL"
+    )
     assert got == [tuple(r) for r in expected.itertuples(index=False)]
-    called = console.run(catalogue.EXAMPLES[
-        "Incidents whose provider was called an MSP but assessed as something else"]).df()
+    called = console.run(
+        catalogue.EXAMPLES["Incidents whose provider was called an MSP but assessed as something else"]
+    ).df()
     flows = queries.label_flows(db, Filters())
-    assert set(called["incident_id"]) == set(db.query(
-        "SELECT DISTINCT incident_id FROM sources JOIN incidents USING (incident_id) "
-        "WHERE label_term = 'msp' AND counted AND provider_type <> 'msp'")["incident_id"])
+    assert set(called["incident_id"]) == set(
+        db.query(
+            "SELECT DISTINCT incident_id FROM sources JOIN incidents USING (incident_id) "
+            "WHERE label_term = 'msp' AND counted AND provider_type <> 'msp'"
+        )["incident_id"]
+    )
     assert len(called) == flows.query("label_term == 'msp' and provider_type != 'msp'")["n"].sum()
 
 
 def test_views_agree_with_their_tables(console):
-    assert console.run("SELECT count(*) FROM incident_labels").rows == console.run(
-        "SELECT count(*) FROM incidents").rows
-    assert console.run("SELECT count(*) FROM source_labels").rows == console.run(
-        "SELECT count(*) FROM sources").rows
+    assert (
+        console.run("SELECT count(*) FROM incident_labels").rows == console.run("SELECT count(*) FROM incidents").rows
+    )
+    assert console.run("SELECT count(*) FROM source_labels").rows == console.run("SELECT count(*) FROM sources").rows
 
 
 def test_big_results_are_truncated_quickly(console):
@@ -162,8 +169,10 @@ HOSTILE = [
     ("SELECT * FROM read_duckdb('/tmp/other.duckdb')", DENIED),
     ("SELECT * FROM read_csv('https://example.com/x.csv')", DENIED),
     ("SELECT * FROM read_parquet('http://169.254.169.254/latest/meta-data')", DENIED),
-    ("SELECT * FROM json_execute_serialized_sql(json_serialize_sql("
-     "'SELECT * FROM read_text(''/etc/hostname'')'))", DENIED),
+    (
+        "SELECT * FROM json_execute_serialized_sql(json_serialize_sql('SELECT * FROM read_text(''/etc/hostname'')'))",
+        DENIED,
+    ),
     ("SELECT * FROM duckdb_extensions()", DENIED),
     ("COPY incidents TO '/tmp/incidents.csv'", GATE),
     ("COPY incidents FROM '/etc/passwd'", GATE),
@@ -185,8 +194,7 @@ HOSTILE = [
     ("PRAGMA version", GATE),
     ("CALL pragma_version()", GATE),
     ("SELECT * FROM enable_logging(storage = 'file', storage_path = '/tmp/incidentlens-log')", "locked"),
-    ("SELECT * FROM enable_profiling(format := 'json', save_location := '/tmp/incidentlens-prof.json')",
-     "locked"),
+    ("SELECT * FROM enable_profiling(format := 'json', save_location := '/tmp/incidentlens-prof.json')", "locked"),
     # writes, DDL and tricks around the statement type
     ("CREATE TABLE t AS SELECT 1", GATE),
     ("CREATE TEMP TABLE t AS SELECT 1", GATE),
@@ -254,13 +262,23 @@ def test_layers_hold_even_without_the_statement_gate(console, tmp_path):
     try:
         for sql in [
             "SELECT * FROM secret_df",
-            "DROP TABLE incidents", "DELETE FROM incidents", "CREATE TABLE t AS SELECT 1",
-            "EXPLAIN ANALYZE DROP TABLE incidents", "SELECT 1; DROP TABLE incidents",
+            "DROP TABLE incidents",
+            "DELETE FROM incidents",
+            "CREATE TABLE t AS SELECT 1",
+            "EXPLAIN ANALYZE DROP TABLE incidents",
+            "SELECT 1; DROP TABLE incidents",
             "WITH d AS (DELETE FROM incidents RETURNING *) SELECT count(*) FROM d",
-            "ATTACH ':memory:' AS m", f"ATTACH '{target}.duckdb' AS evil",
-            f"COPY incidents TO '{target}.csv'", f"EXPORT DATABASE '{target}'",
-            "INSTALL httpfs", "LOAD httpfs", "SET enable_external_access = true", "SET threads = 8",
-            "SET max_execution_time = 0", "SET lock_configuration = false", "RESET memory_limit",
+            "ATTACH ':memory:' AS m",
+            f"ATTACH '{target}.duckdb' AS evil",
+            f"COPY incidents TO '{target}.csv'",
+            f"EXPORT DATABASE '{target}'",
+            "INSTALL httpfs",
+            "LOAD httpfs",
+            "SET enable_external_access = true",
+            "SET threads = 8",
+            "SET max_execution_time = 0",
+            "SET lock_configuration = false",
+            "RESET memory_limit",
             f"SET profiling_output = '{target}.json'",
         ]:
             cur = raw.cursor()
@@ -282,7 +300,8 @@ def test_nothing_changed_and_normal_queries_still_work(console, db, baseline):
     databases = {r[0] for r in console.run("SELECT database_name FROM duckdb_databases()").rows}
     assert "memory" not in databases  # the dashboard's in-memory database is not attached
     assert console.run("SELECT count(*) FROM incidents WHERE labelled_msp").rows[0][0] == int(
-        db.scalar("SELECT count(*) FROM incidents WHERE labelled_msp"))
+        db.scalar("SELECT count(*) FROM incidents WHERE labelled_msp")
+    )
     assert queries.headline(db, Filters()).n == baseline["incidents"]
 
 
@@ -404,8 +423,11 @@ def test_a_worker_that_cannot_start_is_reported(console, monkeypatch):
     monkeypatch.setattr(worker, "_WORKER_CODE", "raise SystemExit(3)")  # as if duckdb failed to import
     con = Console(console.path)
     try:
-        with pytest.raises(ConsoleError, match=r"could not start a worker process: it ended at start-up "
-                                               r"\(exit status 3\)"):
+        with pytest.raises(
+            ConsoleError,
+            match=r"could not start a worker process: it ended at start-up "
+            r"\(exit status 3\)",
+        ):
             con.run("SELECT 1")
         assert con.worker_pids() == []
     finally:
@@ -413,10 +435,13 @@ def test_a_worker_that_cannot_start_is_reported(console, monkeypatch):
 
 
 def test_a_worker_exits_when_its_dashboard_dies(console):
-    code = ("import os, sys; from incidentlens.console import Console; c = Console(sys.argv[1]); "
-            "c.run('SELECT 1'); print(c.worker_pids()[0], flush=True); os._exit(0)")  # no cleanup
-    out = subprocess.run([sys.executable, "-c", code, str(console.path)], capture_output=True, text=True,
-                         timeout=30, check=True)
+    code = (
+        "import os, sys; from incidentlens.console import Console; c = Console(sys.argv[1]); "
+        "c.run('SELECT 1'); print(c.worker_pids()[0], flush=True); os._exit(0)"
+    )  # no cleanup
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(console.path)], capture_output=True, text=True, timeout=30, check=True
+    )
     pid = int(out.stdout)
     deadline = time.monotonic() + 5
     while _alive(pid) and time.monotonic() < deadline:
@@ -425,11 +450,13 @@ def test_a_worker_exits_when_its_dashboard_dies(console):
 
 
 def test_every_type_survives_the_trip_from_the_worker(console):
-    sql = ("SELECT DATE '2020-01-02' d, TIME '01:02:03' t, TIMESTAMP '2020-01-02 03:04:05' ts, "
-           "TIMESTAMPTZ '2020-01-02 03:04:05+02' tz, TIMETZ '01:02:03+05' ttz, INTERVAL 3 DAY i, "
-           "1.5::DECIMAL(5, 2) dec, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID u, 'ab'::BLOB b, "
-           "MAP {'a': 1} m, {'x': [1, 2]} s, MAP {[1, 2]: 'x'} lm, 'a'::ENUM('a', 'b') e, "
-           "170141183460469231731687303715884105727::HUGEINT h, [1, 2]::INT[2] arr, 'infinity'::DATE inf")
+    sql = (
+        "SELECT DATE '2020-01-02' d, TIME '01:02:03' t, TIMESTAMP '2020-01-02 03:04:05' ts, "
+        "TIMESTAMPTZ '2020-01-02 03:04:05+02' tz, TIMETZ '01:02:03+05' ttz, INTERVAL 3 DAY i, "
+        "1.5::DECIMAL(5, 2) dec, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID u, 'ab'::BLOB b, "
+        "MAP {'a': 1} m, {'x': [1, 2]} s, MAP {[1, 2]: 'x'} lm, 'a'::ENUM('a', 'b') e, "
+        "170141183460469231731687303715884105727::HUGEINT h, [1, 2]::INT[2] arr, 'infinity'::DATE inf"
+    )
     raw = duckdb.connect(str(console.path), read_only=True, config=gate.HARDENED)
     try:
         expected = raw.execute(sql).fetchone()
@@ -453,8 +480,10 @@ def test_worker_answers_are_decoded_as_data_only():
 
 # --- output ----------------------------------------------------------------------------------
 
-ODD = ("SELECT '=1+2' AS \"=x\", -5 AS n, ['a', 'b'] AS l, DATE '2020-01-02' AS d, "
-       "'a' || chr(13) || 'b' AS cr, 'nan'::DOUBLE AS nan, NULL AS nothing, 1.50::DECIMAL(5, 2) AS dec")
+ODD = (
+    "SELECT '=1+2' AS \"=x\", -5 AS n, ['a', 'b'] AS l, DATE '2020-01-02' AS d, "
+    "'a' || chr(13) || 'b' AS cr, 'nan'::DOUBLE AS nan, NULL AS nothing, 1.50::DECIMAL(5, 2) AS dec"
+)
 
 
 def test_csv_is_spreadsheet_safe_and_round_trips(console):

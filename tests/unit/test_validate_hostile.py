@@ -71,8 +71,10 @@ MARKUP = [
 
 
 @pytest.mark.parametrize(("value", "word"), MARKUP)
-@pytest.mark.parametrize(("name", "column"), [(INC, "title"), (INC, "summary"), (INC, "provider_name"),
-                                              (SRC, "publisher"), (SRC, "supports"), (POL, "title")])
+@pytest.mark.parametrize(
+    ("name", "column"),
+    [(INC, "title"), (INC, "summary"), (INC, "provider_name"), (SRC, "publisher"), (SRC, "supports"), (POL, "title")],
+)
 def test_markup_in_a_text_field_is_a_problem_at_its_cell(data_dir, name, column, value, word):
     line, col = set_cell(data_dir, name, column, value)
     problems = [p for p in validate(data_dir) if "holds" in p.message]
@@ -80,8 +82,19 @@ def test_markup_in_a_text_field_is_a_problem_at_its_cell(data_dir, name, column,
     assert word in problems[0].message and column in problems[0].message
 
 
-@pytest.mark.parametrize("value", ["**bold** and _it_", "# heading", "costs $5 and $6", "a < b > c", "x:y [1] (2)",
-                                   "Lapsus$", "5 * 3 = 15", "`code`"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "**bold** and _it_",
+        "# heading",
+        "costs $5 and $6",
+        "a < b > c",
+        "x:y [1] (2)",
+        "Lapsus$",
+        "5 * 3 = 15",
+        "`code`",
+    ],
+)
 def test_plain_punctuation_is_not_markup(data_dir, value):
     set_cell(data_dir, INC, "summary", value)
     assert validate(data_dir) == []
@@ -93,15 +106,19 @@ def test_urls_stay_allowed_in_url_columns(data_dir):
 
 # ---- 15.4: what validates, loads -------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "word"), [
-    (str(2**63), "out of range"),
-    (str(10**30), "out of range"),
-    ("9" * 5000, "out of range"),
-    ("+5", "plain digits"),
-    ("1_000", "plain digits"),
-    (" 5", "plain digits"),
-    ("٥", "plain digits"),
-])
+
+@pytest.mark.parametrize(
+    ("value", "word"),
+    [
+        (str(2**63), "out of range"),
+        (str(10**30), "out of range"),
+        ("9" * 5000, "out of range"),
+        ("+5", "plain digits"),
+        ("1_000", "plain digits"),
+        (" 5", "plain digits"),
+        ("٥", "plain digits"),
+    ],
+)
 def test_integers_the_loader_cannot_hold_are_problems(data_dir, value, word):
     table = read(data_dir, INC)
     table[0]["downstream_orgs_max"] = value
@@ -152,19 +169,32 @@ def test_mixed_line_endings_validate_and_load(data_dir, name, endings):
     assert db.scalar(f"SELECT count(*) FROM {table_name}") == len(table)
     # No CR survives into any text cell.
     cols = [r[0] for r in db.con.execute(f"DESCRIBE {table_name}").fetchall()]
-    assert all(db.scalar(f"SELECT count(*) FROM {table_name} WHERE CAST({c} AS VARCHAR) LIKE ?",
-                         ["%" + "\r" + "%"]) == 0 for c in cols)
+    assert all(
+        db.scalar(f"SELECT count(*) FROM {table_name} WHERE CAST({c} AS VARCHAR) LIKE ?", ["%" + "\r" + "%"]) == 0
+        for c in cols
+    )
 
 
-CUSTOM = [("x-provider-families",), ("x-provider-family-labels",),
-          ("x-provider-family-colours",), ("incidents", "provider_type", "x-labels"),
-          ("incidents", "provider_type", "x-colours"), ("incidents", "provider_type", "x-phrases"),
-          ("incidents", "type_rule", "x-gives"), ("incidents", "type_rule", "x-requires-alternative"),
-          ("incidents", "victim_sectors", "x-item-enum"), ("sources", "source_type", "x-vocabulary"),
-          ("incidents", "service_relationship", "x-phrases")]
+CUSTOM = [
+    ("x-provider-families",),
+    ("x-provider-family-labels",),
+    ("x-provider-family-colours",),
+    ("incidents", "provider_type", "x-labels"),
+    ("incidents", "provider_type", "x-colours"),
+    ("incidents", "provider_type", "x-phrases"),
+    ("incidents", "type_rule", "x-gives"),
+    ("incidents", "type_rule", "x-requires-alternative"),
+    ("incidents", "victim_sectors", "x-item-enum"),
+    ("sources", "source_type", "x-vocabulary"),
+    ("incidents", "service_relationship", "x-phrases"),
+]
 # The keys the pages read as the list of codes (types and their families, filter vocabularies).
-CODE_LISTS = [("x-provider-type-family",), ("sources", "label_term", "x-vocabulary"),
-              ("incidents", "provider_type", "x-vocabulary"), ("policy_actions", "kind", "x-vocabulary")]
+CODE_LISTS = [
+    ("x-provider-type-family",),
+    ("sources", "label_term", "x-vocabulary"),
+    ("incidents", "provider_type", "x-vocabulary"),
+    ("policy_actions", "kind", "x-vocabulary"),
+]
 
 
 @pytest.mark.parametrize("key", CUSTOM, ids=lambda k: ".".join(k))
@@ -215,28 +245,39 @@ def test_a_descriptor_without_every_optional_custom_key_validates_and_loads(data
     assert load(data_dir).scalar("SELECT count(*) FROM policy_actions") > 0
 
 
-@pytest.mark.parametrize(("mutate", "word"), [
-    (lambda raw: field(raw, "incidents", "countries").pop("x-list-separator"), "x-list-separator"),
-    (lambda raw: field(raw, "incidents", "provider_type").__setitem__("x-colours", {"msp": "red"}), "colour"),
-    (lambda raw: field(raw, "incidents", "provider_type").__setitem__("x-labels", ["msp"]), "object"),
-    (lambda raw: field(raw, "incidents", "type_rule").__setitem__("x-gives", "T1"), "object"),
-    (lambda raw: field(raw, "incidents", "type_rule").__setitem__("x-requires-alternative", {"T10": ["x"]}),
-     "alternative"),
-    (lambda raw: field(raw, "incidents", "countries").__setitem__("x-item-pattern", "(["), "regular expression"),
-    (lambda raw: field(raw, "incidents", "title").__setitem__("constraints", {"pattern": "(["}),
-     "regular expression"),
-    (lambda raw: field(raw, "incidents", "title").__setitem__("type", "nonsense"), "not supported"),
-    (lambda raw: field(raw, "incidents", "title").__setitem__("name", "title; DROP TABLE x"), "lower-case"),
-    (lambda raw: field(raw, "incidents", "downstream_orgs_min").__setitem__("type", "string"), "integer"),
-    (lambda raw: field(raw, "incidents", "provider_type")["x-labels"].__setitem__(
-        "msp", "[MSP](https://evil.example)"), "link"),
-    (lambda raw: raw.__setitem__("title", "<img src=https://evil.example/p.png>"), "HTML"),
-    (lambda raw: raw.__setitem__("version", {"v": 1}), "version"),
-    (lambda raw: raw.__setitem__("licenses", "CC"), "licenses"),
-    (lambda raw: raw["resources"][0]["schema"].__setitem__("missingValues", ["", "NA"]), "missingValues"),
-    (lambda raw: raw.__setitem__("resources", raw["resources"][:2]), "policy_actions"),
-    (lambda raw: raw["resources"][0]["schema"].__setitem__("primaryKey", ["nope"]), "primary key"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "word"),
+    [
+        (lambda raw: field(raw, "incidents", "countries").pop("x-list-separator"), "x-list-separator"),
+        (lambda raw: field(raw, "incidents", "provider_type").__setitem__("x-colours", {"msp": "red"}), "colour"),
+        (lambda raw: field(raw, "incidents", "provider_type").__setitem__("x-labels", ["msp"]), "object"),
+        (lambda raw: field(raw, "incidents", "type_rule").__setitem__("x-gives", "T1"), "object"),
+        (
+            lambda raw: field(raw, "incidents", "type_rule").__setitem__("x-requires-alternative", {"T10": ["x"]}),
+            "alternative",
+        ),
+        (lambda raw: field(raw, "incidents", "countries").__setitem__("x-item-pattern", "(["), "regular expression"),
+        (
+            lambda raw: field(raw, "incidents", "title").__setitem__("constraints", {"pattern": "(["}),
+            "regular expression",
+        ),
+        (lambda raw: field(raw, "incidents", "title").__setitem__("type", "nonsense"), "not supported"),
+        (lambda raw: field(raw, "incidents", "title").__setitem__("name", "title; DROP TABLE x"), "lower-case"),
+        (lambda raw: field(raw, "incidents", "downstream_orgs_min").__setitem__("type", "string"), "integer"),
+        (
+            lambda raw: field(raw, "incidents", "provider_type")["x-labels"].__setitem__(
+                "msp", "[MSP](https://evil.example)"
+            ),
+            "link",
+        ),
+        (lambda raw: raw.__setitem__("title", "<img src=https://evil.example/p.png>"), "HTML"),
+        (lambda raw: raw.__setitem__("version", {"v": 1}), "version"),
+        (lambda raw: raw.__setitem__("licenses", "CC"), "licenses"),
+        (lambda raw: raw["resources"][0]["schema"].__setitem__("missingValues", ["", "NA"]), "missingValues"),
+        (lambda raw: raw.__setitem__("resources", raw["resources"][:2]), "policy_actions"),
+        (lambda raw: raw["resources"][0]["schema"].__setitem__("primaryKey", ["nope"]), "primary key"),
+    ],
+)
 def test_descriptor_problems_are_reported_at_their_line_never_raised(data_dir, mutate, word):
     raw = descriptor(data_dir)
     mutate(raw)
@@ -249,7 +290,7 @@ def test_descriptor_problems_are_reported_at_their_line_never_raised(data_dir, m
         load(data_dir)
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000, "{\"resources\": [" + "[" * 50_000, "\xff\xfe", "[]", "7"])
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"resources": [' + "[" * 50_000, "\xff\xfe", "[]", "7"])
 def test_a_broken_descriptor_is_one_problem(data_dir, text):
     (data_dir / "datapackage.json").write_bytes(text.encode("latin-1"))
     problems = validate(data_dir)
@@ -258,8 +299,19 @@ def test_a_broken_descriptor_is_one_problem(data_dir, text):
 
 # ---- 15.10: resource paths stay inside the data folder ---------------------------------------
 
-@pytest.mark.parametrize("path", ["../outside.csv", "/etc/passwd", "sub/../../outside.csv", "..\\outside.csv",
-                                  "file:///etc/passwd", "http://127.0.0.1:9/x.csv", "link.csv"])
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../outside.csv",
+        "/etc/passwd",
+        "sub/../../outside.csv",
+        "..\\outside.csv",
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.csv",
+        "link.csv",
+    ],
+)
 def test_resource_paths_out_of_the_folder_are_refused(data_dir, path):
     outside = data_dir.parent / "outside.csv"
     outside.write_text("SECRET-FIRST-LINE,x\n1,2\n", encoding="utf-8")
@@ -287,17 +339,20 @@ def test_a_resource_in_a_subfolder_is_fine(data_dir):
     assert load(data_dir).scalar("SELECT count(*) FROM incidents") > 0
 
 
-
 # ---- CHANGELOG.md, which the Methodology page renders as Markdown ------------------------------
 
-@pytest.mark.parametrize(("line", "word"), [
-    ("- see ![x](https://evil.example/p.png)", "image"),
-    ("- <img src=x onerror=alert(1)>", "HTML"),
-    ("- [click](javascript:alert(1))", "other than a web page"),
-    ("[1]: data:text/html,x", "other than a web page"),
-    ("- <mailto:me@evil.example>", "autolink"),
-    ("- :red[alarm]", "directive"),
-])
+
+@pytest.mark.parametrize(
+    ("line", "word"),
+    [
+        ("- see ![x](https://evil.example/p.png)", "image"),
+        ("- <img src=x onerror=alert(1)>", "HTML"),
+        ("- [click](javascript:alert(1))", "other than a web page"),
+        ("[1]: data:text/html,x", "other than a web page"),
+        ("- <mailto:me@evil.example>", "autolink"),
+        ("- :red[alarm]", "directive"),
+    ],
+)
 def test_changelog_markup_that_reaches_out_is_a_problem(data_dir, line, word):
     (data_dir / "CHANGELOG.md").write_text(f"# Changelog\n\n## 1.0\n{line}\n", encoding="utf-8")
     problems = validate(data_dir)
@@ -305,8 +360,10 @@ def test_changelog_markup_that_reaches_out_is_a_problem(data_dir, line, word):
 
 
 def test_changelog_links_to_web_pages_are_fine(data_dir):
-    (data_dir / "CHANGELOG.md").write_text("# Changelog\n- [source](https://example.org/a) and "
-                                           "https://example.org/b, <https://example.org/c>\n", encoding="utf-8")
+    (data_dir / "CHANGELOG.md").write_text(
+        "# Changelog\n- [source](https://example.org/a) and https://example.org/b, <https://example.org/c>\n",
+        encoding="utf-8",
+    )
     assert validate(data_dir) == []
 
 

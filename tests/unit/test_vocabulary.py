@@ -31,8 +31,7 @@ def test_provider_types_and_families_have_distinct_colours():
 
 
 def test_a_code_missing_from_the_vocabulary_is_drawn_not_dropped():
-    df = pd.DataFrame({"year": [2020, 2020, 2021], "provider_type": ["msp", "brand_new_type", "msp"],
-                       "n": [2, 3, 1]})
+    df = pd.DataFrame({"year": [2020, 2020, 2021], "provider_type": ["msp", "brand_new_type", "msp"], "n": [2, 3, 1]})
     fig = charts.by_year(df, "all incidents")
     names = [trace.name for trace in fig.data]
     assert "Brand new type" in names

@@ -48,9 +48,11 @@ DERIVED = {
         "msp_label_by": "Speaker types (who said it, rule L2) of counted rows that called the provider an MSP",
         "labelled_msp": "At least one counted source row called the provider an MSP (rule L6)",
     },
-    "sources": {"repost": "is_repost as a boolean",
-                "outlet": "The original outlet: repost_of for a repost, else publisher (rule S1)",
-                "counted": "The one row that counts for its (incident, outlet, speaker type, label term) (rule S1)"},
+    "sources": {
+        "repost": "is_repost as a boolean",
+        "outlet": "The original outlet: repost_of for a repost, else publisher (rule S1)",
+        "counted": "The one row that counts for its (incident, outlet, speaker type, label term) (rule S1)",
+    },
     "provider_types": {
         "provider_type": "Assessed provider type (incidents.provider_type)",
         "provider_family": "The family that type belongs to",
@@ -126,8 +128,9 @@ def snapshot(db: Database) -> Path:
     atexit.register(shutil.rmtree, directory, True)
     path = directory / "snapshot.duckdb"
     present = _existing_tables(db.con)
-    writer = duckdb.connect(str(path), config={"autoload_known_extensions": False,
-                                               "autoinstall_known_extensions": False})
+    writer = duckdb.connect(
+        str(path), config={"autoload_known_extensions": False, "autoinstall_known_extensions": False}
+    )
     try:
         for name in TABLES:
             if name not in present:

@@ -110,8 +110,10 @@ def _table_text(result: Result, width: int = 60) -> str:
 
     body = [[cell(v) for v in row] for row in result.rows]
     widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(result.columns)]
-    numeric = [all(isinstance(row[i], (int, float, decimal.Decimal)) or row[i] is None for row in result.rows)
-               for i in range(len(result.columns))]
+    numeric = [
+        all(isinstance(row[i], (int, float, decimal.Decimal)) or row[i] is None for row in result.rows)
+        for i in range(len(result.columns))
+    ]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
@@ -133,13 +135,24 @@ def format_result(result: Result, fmt: str) -> str:
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow([neutralise(str(c)) for c in result.columns])
         for row in result.rows:
-            writer.writerow([v if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool)
-                             else neutralise(_cell_text(v)) for v in row])
+            writer.writerow(
+                [
+                    v
+                    if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool)
+                    else neutralise(_cell_text(v))
+                    for v in row
+                ]
+            )
         return buf.getvalue()
     if fmt == "json":
-        doc = {"columns": result.columns, "rows": [_jsonable(list(r)) for r in result.rows],
-               "row_count": len(result.rows), "truncated": result.truncated, "cut_by": result.cut_by,
-               "elapsed_s": round(result.elapsed_s, 4)}
+        doc = {
+            "columns": result.columns,
+            "rows": [_jsonable(list(r)) for r in result.rows],
+            "row_count": len(result.rows),
+            "truncated": result.truncated,
+            "cut_by": result.cut_by,
+            "elapsed_s": round(result.elapsed_s, 4),
+        }
         return json.dumps(doc, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
@@ -167,4 +180,3 @@ def main_sql(sql: str, fmt: str, max_rows: int, db: Database) -> int:
         hint = f" (--max-rows, at most {MAX_ROWS:,})" if result.cut_by == "rows" else ""
         print(f"note: {result.cut_note()}{hint}", file=sys.stderr)
     return 0
-

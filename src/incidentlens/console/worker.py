@@ -114,8 +114,7 @@ class Result:
     def cut_note(self) -> str:
         """Why the rows stop where they do, for a note after the table ("" if nothing was cut)."""
         if self.cut_by == "bytes":
-            return (f"cut at {len(self.rows):,} rows: the result reached the size limit of "
-                    f"{size_text(self.max_bytes)}")
+            return f"cut at {len(self.rows):,} rows: the result reached the size limit of {size_text(self.max_bytes)}"
         return f"truncated at {len(self.rows):,} rows" if self.cut_by == "rows" else ""
 
     def df(self) -> pd.DataFrame:
@@ -198,8 +197,10 @@ def _plain(value: Any, tally: _Tally, depth: int) -> object:
         return value.isoformat()
     if kind is list or kind is tuple or kind is dict:
         if depth == MAX_DEPTH:  # deeper values defeat Arrow, the browser and recursive formatting
-            raise ConsoleError(f"The result holds values nested more than {MAX_DEPTH} levels deep; "
-                               "select an inner part or convert it with to_json().")
+            raise ConsoleError(
+                f"The result holds values nested more than {MAX_DEPTH} levels deep; "
+                "select an inner part or convert it with to_json()."
+            )
         if kind is dict:
             return {_plain(k, tally, depth + 1): _plain(v, tally, depth + 1) for k, v in value.items()}
         return kind([_plain(v, tally, depth + 1) for v in value])
@@ -208,8 +209,9 @@ def _plain(value: Any, tally: _Tally, depth: int) -> object:
     return text
 
 
-def _fetch(cur: duckdb.DuckDBPyConnection, max_rows: int,
-           max_bytes: int) -> tuple[list[tuple], int, Literal["rows", "bytes"] | None]:
+def _fetch(
+    cur: duckdb.DuckDBPyConnection, max_rows: int, max_bytes: int
+) -> tuple[list[tuple], int, Literal["rows", "bytes"] | None]:
     """The first rows as plain values, at most `max_rows` of them and `max_bytes` in all, their
     size, and the limit that cut them. Batches are sized from the rows so far, so the worker
     materialises little beyond the limits even when a few rows are huge."""
@@ -228,8 +230,10 @@ def _fetch(cur: duckdb.DuckDBPyConnection, max_rows: int,
                 rows.append(tuple([_plain(v, tally, 0) for v in row]))
             except _Full:
                 if not rows:
-                    raise ConsoleError(f"The first row alone is larger than {size_text(max_bytes)} (the size "
-                                       "limit); select fewer or shorter columns.") from None
+                    raise ConsoleError(
+                        f"The first row alone is larger than {size_text(max_bytes)} (the size "
+                        "limit); select fewer or shorter columns."
+                    ) from None
                 return rows, nbytes, "bytes"
             nbytes += tally.nbytes
         if len(fetched) < want:
@@ -242,9 +246,13 @@ def _reduce_zone(zone: zoneinfo.ZoneInfo) -> tuple[type, tuple[str]]:
 
 
 _ALLOWED: dict[tuple[str, str], type] = {
-    ("datetime", t.__name__): t for t in (dt.date, dt.time, dt.datetime, dt.timedelta, dt.timezone)}
-_ALLOWED |= {("decimal", "Decimal"): decimal.Decimal, ("uuid", "UUID"): uuid.UUID,
-             ("zoneinfo", "ZoneInfo"): zoneinfo.ZoneInfo}
+    ("datetime", t.__name__): t for t in (dt.date, dt.time, dt.datetime, dt.timedelta, dt.timezone)
+}
+_ALLOWED |= {
+    ("decimal", "Decimal"): decimal.Decimal,
+    ("uuid", "UUID"): uuid.UUID,
+    ("zoneinfo", "ZoneInfo"): zoneinfo.ZoneInfo,
+}
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -283,8 +291,10 @@ def _read_exact(stream: IO[bytes], n: int) -> bytes | None:
 
 # --- the worker process ------------------------------------------------------------------------
 
-_WORKER_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from incidentlens.console.worker import _worker_main; _worker_main(sys.argv[2:])")
+_WORKER_CODE = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from incidentlens.console.worker import _worker_main; _worker_main(sys.argv[2:])"
+)
 _WORKER_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "HOME", "TMPDIR", "LD_LIBRARY_PATH")
 
 
@@ -397,10 +407,21 @@ class _Worker:
             link = self.link_dir / path.name
             os.link(path, link)
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _WORKER_CODE, str(Path(__file__).resolve().parents[2]), str(link),
-                 str(memory)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd="/", env=env,
-                close_fds=True, start_new_session=True,  # Ctrl-C in a terminal reaches the dashboard only
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    _WORKER_CODE,
+                    str(Path(__file__).resolve().parents[2]),
+                    str(link),
+                    str(memory),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd="/",
+                env=env,
+                close_fds=True,
+                start_new_session=True,  # Ctrl-C in a terminal reaches the dashboard only
             )
         except BaseException:
             shutil.rmtree(self.link_dir, ignore_errors=True)
@@ -452,8 +473,9 @@ class _Worker:
                 return _PlainUnpickler(io.BytesIO(buf)).load()
             size = _HEADER.unpack(buf)[0]
             if size > MAX_RESPONSE_BYTES:
-                raise _Gone(f"The result is larger than {MAX_RESPONSE_BYTES // 1024**2:,} MiB; "
-                            "select fewer rows or columns.")
+                raise _Gone(
+                    f"The result is larger than {MAX_RESPONSE_BYTES // 1024**2:,} MiB; select fewer rows or columns."
+                )
             buf, need, header = bytearray(), size, False
 
     def _obituary(self) -> str:
@@ -470,8 +492,10 @@ class _Worker:
             return f"The console's worker process was stopped from outside ({how}); run the query again."
         # SIGKILL (the kernel's OOM killer), SIGABRT (an allocation failure DuckDB could not
         # handle), SIGSEGV: under RLIMIT_AS these are, in practice, a query that ran out of memory.
-        return (f"The query needed more memory than the console allows ({size_text(self.memory)}), "
-                f"so its worker process was stopped ({how}).")
+        return (
+            f"The query needed more memory than the console allows ({size_text(self.memory)}), "
+            f"so its worker process was stopped ({how})."
+        )
 
     def _exit_text(self) -> str:
         code = self.proc.poll()
@@ -573,16 +597,26 @@ class Console:
             described = catalogue.descriptions(package)
             order = {name: i for i, name in enumerate((*catalogue.TABLES, *catalogue.VIEWS))}
             rows = [
-                (t, c, typ, described.get((t, c)) or described.get(("incidents", c))
-                 or described.get(("sources", c)) or "")
-                for t, c, typ in cols if t in order
+                (
+                    t,
+                    c,
+                    typ,
+                    described.get((t, c)) or described.get(("incidents", c)) or described.get(("sources", c)) or "",
+                )
+                for t, c, typ in cols
+                if t in order
             ]
             rows.sort(key=lambda r: order[r[0]])  # stable: keeps column order within a table
             self._schema = pd.DataFrame(rows, columns=["table", "column", "type", "description"])
         return self._schema
 
-    def run(self, sql: str, max_rows: int = DEFAULT_ROWS, timeout_s: float = DEFAULT_TIMEOUT_S,
-            max_bytes: int = DEFAULT_BYTES) -> Result:
+    def run(
+        self,
+        sql: str,
+        max_rows: int = DEFAULT_ROWS,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_bytes: int = DEFAULT_BYTES,
+    ) -> Result:
         """Run one SELECT; raise `ConsoleError` for anything refused, stopped or failed, after
         logging what its message leaves out (the researcher sees nothing about the server)."""
         try:
@@ -611,8 +645,9 @@ class Console:
                 check(cur, sql)  # refuse early, without a round trip
             finally:
                 cur.close()
-            return self._ask({"sql": sql, "max_rows": max_rows, "max_bytes": max_bytes, "timeout_s": timeout_s},
-                             timeout_s)
+            return self._ask(
+                {"sql": sql, "max_rows": max_rows, "max_bytes": max_bytes, "timeout_s": timeout_s}, timeout_s
+            )
         finally:
             self._slots.release()
 
@@ -656,8 +691,9 @@ class Console:
             try:
                 worker = _Worker(self.path, self.worker_memory)
             except OSError as exc:  # e.g. the snapshot has gone; the error names it, so only the log does
-                raise ConsoleError("The console could not start a worker process.",
-                                   f"starting a worker: {exc}") from None
+                raise ConsoleError(
+                    "The console could not start a worker process.", f"starting a worker: {exc}"
+                ) from None
             self._workers.add(worker)
         try:
             worker.start()
@@ -676,4 +712,3 @@ class Console:
 
     def _closed_or(self, message: str) -> str:
         return "The console was closed while the query ran." if self._closed else message
-

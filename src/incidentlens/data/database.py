@@ -95,8 +95,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, columns: l
     mix of CRLF and LF. A file that passed validation holds a CR only in line endings (in a cell
     it is a control character), so a validated file is read with its CRs removed."""
     cols = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in columns) + "}"
-    sql = (f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, columns = {cols}, "
-           "quote = '\"', escape = '\"', delim = ',', nullstr = '', auto_detect = false)")
+    sql = (
+        f"CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, header = true, columns = {cols}, "
+        "quote = '\"', escape = '\"', delim = ',', nullstr = '', auto_detect = false)"
+    )
     if not (validated and _has_cr(path)):
         con.execute(sql, [str(path)])
         return
@@ -130,14 +132,12 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
     con.execute("CREATE TABLE provider_types (provider_type VARCHAR, provider_family VARCHAR)")
     if pkg.type_family:
         con.executemany("INSERT INTO provider_types VALUES (?, ?)", list(pkg.type_family.items()))
-    con.execute(
-        f"CREATE TABLE sources AS SELECT {_select(pkg, 'sources')} FROM raw_sources"
-    )
+    con.execute(f"CREATE TABLE sources AS SELECT {_select(pkg, 'sources')} FROM raw_sources")
     _count_once(con, pkg)
     con.execute(
         f"""
         CREATE TABLE incidents AS
-        WITH base AS (SELECT {_select(pkg, 'incidents')} FROM raw_incidents),
+        WITH base AS (SELECT {_select(pkg, "incidents")} FROM raw_incidents),
         lab AS (
             SELECT incident_id,
                    count(*) AS source_count,
@@ -164,12 +164,11 @@ def load(directory: str | os.PathLike | None = None, *, check: bool = True) -> D
         """
     )
     if "raw_policy_actions" in _tables(con):
-        con.execute(
-            f"CREATE TABLE policy_actions AS SELECT {_select(pkg, 'policy_actions')} FROM raw_policy_actions"
-        )
+        con.execute(f"CREATE TABLE policy_actions AS SELECT {_select(pkg, 'policy_actions')} FROM raw_policy_actions")
     if "raw_coding_agreement" in _tables(con):
-        con.execute(f"CREATE TABLE coding_agreement AS SELECT {_select(pkg, 'coding_agreement')} "
-                    "FROM raw_coding_agreement")
+        con.execute(
+            f"CREATE TABLE coding_agreement AS SELECT {_select(pkg, 'coding_agreement')} FROM raw_coding_agreement"
+        )
     for res in pkg.resource_names():
         con.execute(f"DROP TABLE IF EXISTS raw_{res}")
     # The dashboard never needs the file system again once the data is in.
@@ -197,4 +196,3 @@ def _count_once(con: duckdb.DuckDBPyConnection, pkg: Package) -> None:
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-

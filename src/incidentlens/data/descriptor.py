@@ -24,8 +24,10 @@ from incidentlens.data.schema import LIST_SEPARATOR, OutsideDataFolder, resource
 JsonPath = tuple[str | int, ...]
 # The resources the pages query, and the columns they read as lists.
 RESOURCES = ("incidents", "sources", "policy_actions")
-LIST_COLUMNS = {"incidents": ("countries", "us_states", "victim_sectors"),
-                "policy_actions": ("jurisdictions", "provider_types_named", "source_urls")}
+LIST_COLUMNS = {
+    "incidents": ("countries", "us_states", "victim_sectors"),
+    "policy_actions": ("jurisdictions", "provider_types_named", "source_urls"),
+}
 # Columns the pages show as links: checked as http(s) addresses (markup rules do not apply).
 LINK_COLUMNS = {"sources": ("url",), "policy_actions": ("source_urls",)}
 # Columns whose x-vocabulary the pages read as the list of codes (filter options, sort orders,
@@ -37,8 +39,14 @@ VOCABULARY_COLUMNS = {
 }
 # Columns the pages compute with: the loader types each column from its declared type.
 TYPED_COLUMNS = {
-    "incidents": {"attack_date": "date", "disclosed_date": "date", "last_reviewed": "date",
-                  "downstream_orgs_min": "integer", "downstream_orgs_max": "integer", "ransom_demand_usd": "number"},
+    "incidents": {
+        "attack_date": "date",
+        "disclosed_date": "date",
+        "last_reviewed": "date",
+        "downstream_orgs_min": "integer",
+        "downstream_orgs_max": "integer",
+        "ransom_demand_usd": "number",
+    },
     "sources": {"published_date": "date"},
     "policy_actions": {"date": "date"},
 }
@@ -67,6 +75,7 @@ def _text(value: object) -> str | None:
 
 def _map(check: Callable[[object], str | None]) -> Callable[[object], str | None]:
     """A check for an object of code -> value, each value passing `check`."""
+
     def inner(value: object) -> str | None:
         if not isinstance(value, dict):
             return f"must be an object of code: value, not {type(value).__name__}"
@@ -75,6 +84,7 @@ def _map(check: Callable[[object], str | None]) -> Callable[[object], str | None
             if why:
                 return f"'{str(code)[:40]}' {why}"
         return None
+
     return inner
 
 
@@ -162,8 +172,12 @@ def _families(raw: dict) -> list[Finding]:
     types = next((_codes_of(f) for f in incidents["schema"]["fields"] if f["name"] == "provider_type"), [])
     missing = [code for code in types if code not in raw.get("x-provider-type-family", {})]
     if missing:
-        return [Finding(("x-provider-type-family",), f"x-provider-type-family needs every provider type; missing "
-                                                      f"{', '.join(missing[:5])}")]
+        return [
+            Finding(
+                ("x-provider-type-family",),
+                f"x-provider-type-family needs every provider type; missing {', '.join(missing[:5])}",
+            )
+        ]
     return []
 
 
@@ -208,14 +222,19 @@ def _resource(res: object, at: JsonPath, base: Path) -> list[Finding]:
         return [*out, Finding((*at, "schema"), f"resource '{name}' needs a 'schema' with a list of 'fields'")]
     fields = schema["fields"]
     if schema.get("missingValues", MISSING) != MISSING:
-        out.append(Finding((*at, "schema", "missingValues"),
-                           f"resource '{name}': missingValues must be [\"\"] (only an empty cell is missing)"))
+        out.append(
+            Finding(
+                (*at, "schema", "missingValues"),
+                f"resource '{name}': missingValues must be [\"\"] (only an empty cell is missing)",
+            )
+        )
     seen: set[str] = set()
     for i, field in enumerate(fields):
         where = (*at, "schema", "fields", i)
         if not isinstance(field, dict) or not isinstance(field.get("name"), str) or not NAME.match(field["name"]):
-            out.append(Finding(where, f"resource '{name}': field {i + 1} needs a 'name' of lower-case letters, "
-                                      "digits and '_'"))
+            out.append(
+                Finding(where, f"resource '{name}': field {i + 1} needs a 'name' of lower-case letters, digits and '_'")
+            )
             continue
         if field["name"] in seen:
             out.append(Finding((*where, "name"), f"{name}.{field['name']}: the field name is used twice"))
@@ -252,24 +271,43 @@ def _lists(resource: str, fields: list, at: JsonPath) -> list[Finding]:
         if column not in index:
             out.append(Finding(at, f"{resource}.{column}: the dashboard needs this column"))
         elif fields[index[column]].get("type", "string") != kind:
-            out.append(Finding((*at, index[column]), f"{resource}.{column}: the dashboard computes with this "
-                                                     f"column; declare \"type\": \"{kind}\""))
+            out.append(
+                Finding(
+                    (*at, index[column]),
+                    f'{resource}.{column}: the dashboard computes with this column; declare "type": "{kind}"',
+                )
+            )
     for i, field in enumerate(fields):
         if not isinstance(field, dict) or not isinstance(field.get("x-vocabulary"), dict):
             if isinstance(field, dict) and field.get("name") in VOCABULARY_COLUMNS.get(resource, ()):
-                out.append(Finding((*at, i), f"{resource}.{field['name']}: the dashboard lists this column's codes "
-                                             "from its x-vocabulary; declare one"))
+                out.append(
+                    Finding(
+                        (*at, i),
+                        f"{resource}.{field['name']}: the dashboard lists this column's codes "
+                        "from its x-vocabulary; declare one",
+                    )
+                )
             continue
         missing = [code for code in _codes_of(field) if code not in field["x-vocabulary"]]
         if missing:
-            out.append(Finding((*at, i, "x-vocabulary"), f"{resource}.{field['name']}: x-vocabulary needs every "
-                                                         f"code; missing {', '.join(map(str, missing[:5]))}"))
+            out.append(
+                Finding(
+                    (*at, i, "x-vocabulary"),
+                    f"{resource}.{field['name']}: x-vocabulary needs every "
+                    f"code; missing {', '.join(map(str, missing[:5]))}",
+                )
+            )
     for column in LIST_COLUMNS.get(resource, ()):
         if column not in index:
             out.append(Finding(at, f"{resource}.{column}: the dashboard needs this list column"))
         elif "x-list-separator" not in fields[index[column]]:
-            out.append(Finding((*at, index[column]), f"{resource}.{column}: the dashboard reads this column as a "
-                                                     f"list; declare \"x-list-separator\": \"{LIST_SEPARATOR}\""))
+            out.append(
+                Finding(
+                    (*at, index[column]),
+                    f"{resource}.{column}: the dashboard reads this column as a "
+                    f'list; declare "x-list-separator": "{LIST_SEPARATOR}"',
+                )
+            )
     return out
 
 

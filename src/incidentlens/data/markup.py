@@ -22,10 +22,14 @@ MARKUP: tuple[tuple[re.Pattern[str], str], ...] = (
 CHANGELOG: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"!\["), "a Markdown image"),
     (re.compile(r"\]\((?!\s*<?https?://)"), "a link to something other than a web page"),
-    (re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*<?(?!https?://)", re.MULTILINE), "a link definition to something "
-                                                                            "other than a web page"),
-    (re.compile(r"<(?!https?://)[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>|<[^\s<>@]+@[^\s<>]+>"),
-     "an autolink to something other than a web page"),
+    (
+        re.compile(r"^ {0,3}\[[^\]\n]+\]:\s*<?(?!https?://)", re.MULTILINE),
+        "a link definition to something other than a web page",
+    ),
+    (
+        re.compile(r"<(?!https?://)[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>|<[^\s<>@]+@[^\s<>]+>"),
+        "an autolink to something other than a web page",
+    ),
     MARKUP[3],
     MARKUP[4],
 )

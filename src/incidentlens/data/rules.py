@@ -30,8 +30,13 @@ def incident(row: dict[str, str], pkg: Package) -> list[Finding]:
     if gives and ptype not in gives and ptype in (pkg.field("incidents", "provider_type").enum or ()):
         out.append(("provider_type", f"rule {rule} gives {' or '.join(gives)}, not {ptype}"))
     if row["route"] == "hosted_platform" and ptype != "cloud_hosting" and rule not in HOSTED_EXCEPTIONS:
-        out.append(("type_rule", "rule T9: a hosted_platform route is cloud_hosting unless type_rule is "
-                                 f"one of {', '.join(HOSTED_EXCEPTIONS)} (got {rule or 'none'})"))
+        out.append(
+            (
+                "type_rule",
+                "rule T9: a hosted_platform route is cloud_hosting unless type_rule is "
+                f"one of {', '.join(HOSTED_EXCEPTIONS)} (got {rule or 'none'})",
+            )
+        )
     if bool(alt) != bool(alt_rule):
         out.append(("alt_rule", "rule A2: alt_provider_type and alt_rule are set together or not at all"))
     elif alt and alt == ptype:
@@ -49,17 +54,30 @@ def incident(row: dict[str, str], pkg: Package) -> list[Finding]:
     if ptype == "unknown" and row["type_confidence"] != "low":
         out.append(("type_confidence", "rule T12: an unknown type has type_confidence low"))
     if ptype == "break_fix" and row["service_relationship"] in STANDING:
-        out.append(("service_relationship", f"rule T6: a break/fix provider cannot have a "
-                                            f"{row['service_relationship']} relationship"))
+        out.append(
+            (
+                "service_relationship",
+                f"rule T6: a break/fix provider cannot have a {row['service_relationship']} relationship",
+            )
+        )
     family = pkg.type_family.get(ptype)
     if row["service_relationship"] == "managed_contract" and family and family != "managed_it":
-        out.append(("service_relationship", f"rule R4: a managed-services contract gives a managed-IT type (T1, T10), "
-                                            f"not {ptype}; a hosting subscription is product_licence and a non-IT "
-                                            "supplier's contract is business_service_contract"))
+        out.append(
+            (
+                "service_relationship",
+                f"rule R4: a managed-services contract gives a managed-IT type (T1, T10), "
+                f"not {ptype}; a hosting subscription is product_licence and a non-IT "
+                "supplier's contract is business_service_contract",
+            )
+        )
     documented = row["service_relationship"] not in ("", "not_documented")
     if documented != bool(row["relationship_source_id"]):
-        out.append(("relationship_source_id", "rule R2: a documented service_relationship names its source "
-                                              "in relationship_source_id, and only then"))
+        out.append(
+            (
+                "relationship_source_id",
+                "rule R2: a documented service_relationship names its source in relationship_source_id, and only then",
+            )
+        )
     countries = row["countries"].split(LIST_SEPARATOR) if row["countries"] else []
     if "ZZ" in countries and len(countries) > 1:
         out.append(("countries", "rule G2: ZZ (not reported) stands alone; list the known countries instead"))
@@ -74,8 +92,11 @@ def _precision(row: dict[str, str]) -> list[Finding]:
     except ValueError:
         return []  # the date itself is reported elsewhere
     precision = row["attack_date_precision"]
-    wrong = ((precision == "month" and day.day != 1) or (precision == "year" and (day.month, day.day) != (1, 1))
-             or (precision == "week" and day.weekday() != 0))
+    wrong = (
+        (precision == "month" and day.day != 1)
+        or (precision == "year" and (day.month, day.day) != (1, 1))
+        or (precision == "week" and day.weekday() != 0)
+    )
     stored = {"month": "the 1st of the month", "year": "1 January", "week": "the week's Monday"}
     return [("attack_date", f"rule D1: a {precision}-precision date is stored as {stored[precision]}")] if wrong else []
 
@@ -84,8 +105,12 @@ def source(row: dict[str, str]) -> list[Finding]:
     """Rules L2, L3 and S1 on one source row."""
     out: list[Finding] = []
     if row["speaker"].strip().lower() == OWN_VOICE and row["speaker_type"] != row["source_type"]:
-        out.append(("speaker_type", f"rule L2: a publication's own voice has speaker_type = source_type "
-                                    f"({row['source_type']})"))
+        out.append(
+            (
+                "speaker_type",
+                f"rule L2: a publication's own voice has speaker_type = source_type ({row['source_type']})",
+            )
+        )
     if row["label_term"] == "unnamed" and (row["label_text"] or row["speaker"].strip().lower() != OWN_VOICE):
         out.append(("label_text", "rule L3: an unnamed label has no label_text and speaker 'own voice'"))
     if (row["is_repost"] == "yes") != bool(row["repost_of"].strip()):
@@ -116,8 +141,9 @@ def agreement(rows: list[dict[str, str]], published: dict[str, str]) -> list[tup
     for i, row in enumerate(rows):
         pub = published.get(row["incident_id"])
         if pub is not None and row["coder1_type"] != pub:
-            out.append((i, "coder1_type",
-                        f"rule A1: coder 1 is the published coding ({pub}), not {row['coder1_type']}"))
+            out.append(
+                (i, "coder1_type", f"rule A1: coder 1 is the published coding ({pub}), not {row['coder1_type']}")
+            )
         same = row["coder1_type"] == row["coder2_type"]
         if (row["agree"] == "yes") != same:
             out.append((i, "agree", "rule A1: agree is yes exactly when the two coders gave the same type"))

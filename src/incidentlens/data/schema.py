@@ -150,8 +150,10 @@ class Package:
 
     @cached_property
     def _colours(self) -> dict[str, str]:
-        return {**self._custom("incidents", "provider_type", "x-colours"),
-                **(self.raw.get("x-provider-family-colours") or {})}
+        return {
+            **self._custom("incidents", "provider_type", "x-colours"),
+            **(self.raw.get("x-provider-family-colours") or {}),
+        }
 
     @cached_property
     def rule_types(self) -> dict[str, tuple[str, ...]]:

@@ -30,18 +30,41 @@ FIRST_DAY = np.datetime64("2015-01-01", "D")
 LAST_DAY = np.datetime64("2025-12-31", "D")
 REVIEWED = np.datetime64("2025-12-31", "D")
 URL_BASE = "https://example.invalid/synthetic/"
-SYNTHETIC_NOTE = ("SYNTHETIC: randomly generated test data laid out with the IncidentLens schema. "
-                  "It describes no real incident, provider, source or policy.")
+SYNTHETIC_NOTE = (
+    "SYNTHETIC: randomly generated test data laid out with the IncidentLens schema. "
+    "It describes no real incident, provider, source or policy."
+)
 
 # Rough shapes so the charts have something to show; codes missing here get a small weight.
 PROVIDER_WEIGHTS = {
-    "msp": 0.30, "mssp": 0.05, "it_outsourcer": 0.08, "public_shared_it": 0.04, "break_fix": 0.08,
-    "consultant_var": 0.07, "software_vendor": 0.18, "cloud_hosting": 0.08, "non_it_supplier": 0.04,
+    "msp": 0.30,
+    "mssp": 0.05,
+    "it_outsourcer": 0.08,
+    "public_shared_it": 0.04,
+    "break_fix": 0.08,
+    "consultant_var": 0.07,
+    "software_vendor": 0.18,
+    "cloud_hosting": 0.08,
+    "non_it_supplier": 0.04,
     "unknown": 0.08,
 }
 COUNTRY_WEIGHTS = {
-    "US": 8.0, "GB": 3.0, "DE": 2.0, "AU": 2.0, "CA": 1.5, "NL": 1.0, "FR": 1.0, "SE": 1.0,
-    "IE": 0.7, "BE": 0.7, "NZ": 0.5, "IT": 0.5, "ES": 0.5, "JP": 0.5, "DK": 0.4, "NO": 0.4,
+    "US": 8.0,
+    "GB": 3.0,
+    "DE": 2.0,
+    "AU": 2.0,
+    "CA": 1.5,
+    "NL": 1.0,
+    "FR": 1.0,
+    "SE": 1.0,
+    "IE": 0.7,
+    "BE": 0.7,
+    "NZ": 0.5,
+    "IT": 0.5,
+    "ES": 0.5,
+    "JP": 0.5,
+    "DK": 0.4,
+    "NO": 0.4,
 }
 US_STATES = ("TX", "CA", "NY", "FL", "WI", "MD", "OH", "PA", "IL", "WA", "GA", "NC", "MA", "CO", "MN")
 JURISDICTIONS = ("US", "EU", "GB", "US-TX", "AU", "DE", "US-NY")
@@ -105,8 +128,9 @@ def _write(table: dict[str, pa.Array], columns: list[str], path: Path) -> None:
     missing = set(columns) ^ set(table)
     if missing:
         raise ValueError(f"{path.name}: generated columns differ from the schema: {sorted(missing)}")
-    pacsv.write_csv(pa.table({c: table[c] for c in columns}), str(path),
-                    pacsv.WriteOptions(include_header=True, batch_size=65_536))
+    pacsv.write_csv(
+        pa.table({c: table[c] for c in columns}), str(path), pacsv.WriteOptions(include_header=True, batch_size=65_536)
+    )
 
 
 def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str, pa.Array], dict]:
@@ -118,8 +142,11 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
     span = int((LAST_DAY - FIRST_DAY).astype(int))
     attack = FIRST_DAY + rng.integers(0, span + 1, size=n).astype("timedelta64[D]")
     precision_codes = vocab("attack_date_precision")
-    precision = rng.choice(len(precision_codes), size=n,
-                           p=_weights(precision_codes, {"day": 0.65, "week": 0.05, "month": 0.2, "year": 0.1}))
+    precision = rng.choice(
+        len(precision_codes),
+        size=n,
+        p=_weights(precision_codes, {"day": 0.65, "week": 0.05, "month": 0.2, "year": 0.1}),
+    )
     month_start = attack.astype("datetime64[M]").astype("datetime64[D]")
     year_start = attack.astype("datetime64[Y]").astype("datetime64[D]")
     codes = list(precision_codes)
@@ -137,8 +164,7 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
     months = attack.astype("datetime64[M]").astype(int) % 12 + 1
     incident_id = _join(_num(years), "-", pc.utf8_lpad(_num(months), 2, "0"), "-synth-", _num(number))
 
-    countries, country_idx = _combos(rng, COUNTRY_WEIGHTS, n, [0.8, 0.15, 0.05],
-                                     list(COUNTRY_WEIGHTS.values()))
+    countries, country_idx = _combos(rng, COUNTRY_WEIGHTS, n, [0.8, 0.15, 0.05], list(COUNTRY_WEIGHTS.values()))
     has_us = pc.match_substring(countries, "US").to_numpy(zero_copy_only=False)
     states, _ = _combos(rng, US_STATES, n, [0.8, 0.2])
     sectors, _ = _combos(rng, vocab("victim_sectors"), n, [0.7, 0.25, 0.05])
@@ -166,35 +192,47 @@ def _incidents(pkg: Package, rng: np.random.Generator, n: int) -> tuple[dict[str
         "victim_sectors": sectors,
         "downstream_orgs_min": _masked(lo, has_lo),
         "downstream_orgs_max": _masked(hi, has_hi),
-        "provider_name": _masked(_join("Synthetic provider ", _num(rng.integers(1, provider_pool + 1, n))),
-                                 rng.random(n) < 0.9),
+        "provider_name": _masked(
+            _join("Synthetic provider ", _num(rng.integers(1, provider_pool + 1, n))), rng.random(n) < 0.9
+        ),
         "provider_type": pa.array(list(ptypes), pa.string()).take(pa.array(ptype_idx)),
         "provider_maturity": pa.array(np.where(is_msp, "established", "unknown"), pa.string()),
-        "type_confidence": _masked_choice(_choice(rng, vocab("type_confidence"), n,
-                                                  _weights(vocab("type_confidence"),
-                                                           {"high": 0.5, "medium": 0.35, "low": 0.15})),
-                                          ~is_unknown, "low"),
+        "type_confidence": _masked_choice(
+            _choice(
+                rng,
+                vocab("type_confidence"),
+                n,
+                _weights(vocab("type_confidence"), {"high": 0.5, "medium": 0.35, "low": 0.15}),
+            ),
+            ~is_unknown,
+            "low",
+        ),
         "type_basis": pa.array(np.full(n, "Synthetic record: generated at random, no evidence."), pa.string()),
         **_coding(pkg, rng, incident_id, ptype_idx, ptypes),
-        "route": _masked_choice(_choice(rng, [r for r in vocab("route") if r != "hosted_platform"], n),
-                                ~is_hosting, "hosted_platform"),
-        "attack_type": _choice(rng, vocab("attack_type"), n,
-                               _weights(vocab("attack_type"), {"ransomware": 0.6, "data_theft": 0.2},
-                                        0.04)),
+        "route": _masked_choice(
+            _choice(rng, [r for r in vocab("route") if r != "hosted_platform"], n), ~is_hosting, "hosted_platform"
+        ),
+        "attack_type": _choice(
+            rng, vocab("attack_type"), n, _weights(vocab("attack_type"), {"ransomware": 0.6, "data_theft": 0.2}, 0.04)
+        ),
         "malware": _masked(_join("Synthetic malware ", _num(rng.integers(1, 40, n))), rng.random(n) < 0.3),
         "threat_actor": _masked(_join("Synthetic actor ", _num(rng.integers(1, 25, n))), rng.random(n) < 0.3),
         "ransom_demand_usd": _masked(ransom, rng.random(n) < 0.2),
         "certification_at_incident": pa.nulls(n, pa.string()),
-        "summary": _join("Synthetic incident ", _num(number),
-                         " was generated for benchmarks and load tests; it describes no real event."),
+        "summary": _join(
+            "Synthetic incident ",
+            _num(number),
+            " was generated for benchmarks and load tests; it describes no real event.",
+        ),
         "disagreements": pa.nulls(n, pa.string()),
         "last_reviewed": _dates(np.full(n, REVIEWED)),
     }
     return table, {"incident_id": incident_id, "attack": attack, "ptype": ptype_idx, "ptypes": ptypes}
 
 
-def _coding(pkg: Package, rng: np.random.Generator, incident_id: pa.Array, ptype_idx: np.ndarray,
-            ptypes) -> dict[str, pa.Array]:
+def _coding(
+    pkg: Package, rng: np.random.Generator, incident_id: pa.Array, ptype_idx: np.ndarray, ptypes
+) -> dict[str, pa.Array]:
     """The codebook fields: the first rule giving each type, no alternative, and a relationship
     documented by the incident's first source for about a third of incidents."""
     n = len(ptype_idx)
@@ -202,8 +240,11 @@ def _coding(pkg: Package, rng: np.random.Generator, incident_id: pa.Array, ptype
         return {}
     first_rule = {t: next((r for r, gives in pkg.rule_types.items() if t in gives), "") for t in ptypes}
     # Rule T6: a break/fix provider is never on a standing contract.
-    relations = [c for c in pkg.field("incidents", "service_relationship").enum or ()
-                 if c not in ("not_documented", "managed_contract", "monthly_retainer")]
+    relations = [
+        c
+        for c in pkg.field("incidents", "service_relationship").enum or ()
+        if c not in ("not_documented", "managed_contract", "monthly_retainer")
+    ]
     documented = (rng.random(n) < 0.33) & bool(relations)
     picked = np.array(relations or ["not_documented"])[rng.integers(0, max(1, len(relations)), n)]
     relation = np.where(documented, picked, "not_documented")
@@ -236,20 +277,24 @@ def _sources(pkg: Package, rng: np.random.Generator, inc: dict) -> dict[str, pa.
     labels = list(vocab("label_term"))
     says_msp = rng.random(total) < np.where(is_msp, 0.7, 0.3)
     others = [i for i, c in enumerate(labels) if c != "msp"]
-    label_idx = np.where(says_msp & ("msp" in labels), labels.index("msp") if "msp" in labels else 0,
-                         np.array(others)[rng.integers(0, len(others), size=total)])
+    label_idx = np.where(
+        says_msp & ("msp" in labels),
+        labels.index("msp") if "msp" in labels else 0,
+        np.array(others)[rng.integers(0, len(others), size=total)],
+    )
     label = pa.array(labels, pa.string()).take(pa.array(label_idx))
     repost = (rng.random(total) < 0.15) & (seq > 1)
-    published = np.minimum(inc["attack"][owner] + rng.integers(0, 366, size=total).astype("timedelta64[D]"),
-                           LAST_DAY)
+    published = np.minimum(inc["attack"][owner] + rng.integers(0, 366, size=total).astype("timedelta64[D]"), LAST_DAY)
     yes_no = vocab("is_repost")
     source_type = _choice(rng, vocab("source_type"), total)
     publisher = _join("Synthetic publisher ", _num(rng.integers(1, 60, size=total)))
     speakers = {}
     if "speaker_type" in pkg.columns("sources"):
-        speakers = {"speaker_type": source_type, "speaker": pa.array(np.full(total, "own voice"), pa.string()),
-                    "repost_of": _masked(_join("Synthetic publisher ", _num(rng.integers(1, 60, size=total))),
-                                         repost)}
+        speakers = {
+            "speaker_type": source_type,
+            "speaker": pa.array(np.full(total, "own voice"), pa.string()),
+            "repost_of": _masked(_join("Synthetic publisher ", _num(rng.integers(1, 60, size=total))), repost),
+        }
     return {
         **speakers,
         "source_id": _join(owner_ids, "#", _num(seq)),
@@ -259,10 +304,13 @@ def _sources(pkg: Package, rng: np.random.Generator, inc: dict) -> dict[str, pa.
         "source_type": source_type,
         "published_date": _masked(_dates(published), rng.random(total) < 0.8),
         "label_term": label,
-        "label_text": _masked(pa.array(np.full(total, "managed service provider"), pa.string()),
-                              says_msp & (rng.random(total) < 0.5)),
-        "is_repost": pa.array(np.where(repost, "yes" if "yes" in yes_no else yes_no[0],
-                                       "no" if "no" in yes_no else yes_no[-1]), pa.string()),
+        "label_text": _masked(
+            pa.array(np.full(total, "managed service provider"), pa.string()), says_msp & (rng.random(total) < 0.5)
+        ),
+        "is_repost": pa.array(
+            np.where(repost, "yes" if "yes" in yes_no else yes_no[0], "no" if "no" in yes_no else yes_no[-1]),
+            pa.string(),
+        ),
         "supports": pa.array(np.full(total, "Synthetic source statement."), pa.string()),
     }
 
@@ -270,11 +318,16 @@ def _sources(pkg: Package, rng: np.random.Generator, inc: dict) -> dict[str, pa.
 def _agreement(pkg: Package, incidents: dict[str, pa.Array]) -> dict[str, pa.Array]:
     """A second coding that agrees everywhere: synthetic data has no evidence to disagree about."""
     n = len(incidents["incident_id"])
-    return {"incident_id": incidents["incident_id"], "coder1_type": incidents["provider_type"],
-            "coder2_type": incidents["provider_type"], "coder2_rule": incidents["type_rule"],
-            "coder2_confidence": incidents["type_confidence"],
-            "agree": pa.array(np.full(n, "yes"), pa.string()),
-            "resolution_rule": pa.nulls(n, pa.string()), "resolution": pa.nulls(n, pa.string())}
+    return {
+        "incident_id": incidents["incident_id"],
+        "coder1_type": incidents["provider_type"],
+        "coder2_type": incidents["provider_type"],
+        "coder2_rule": incidents["type_rule"],
+        "coder2_confidence": incidents["type_confidence"],
+        "agree": pa.array(np.full(n, "yes"), pa.string()),
+        "resolution_rule": pa.nulls(n, pa.string()),
+        "resolution": pa.nulls(n, pa.string()),
+    }
 
 
 def _policy_actions(pkg: Package, rows: int = 5) -> dict[str, pa.Array]:
@@ -304,8 +357,7 @@ def _policy_actions(pkg: Package, rows: int = 5) -> dict[str, pa.Array]:
         }
         for c in out:
             out[c].append(values.get(c))
-    return {c: pa.array(v, pa.date32() if c in ("date", "last_reviewed") else pa.string())
-            for c, v in out.items()}
+    return {c: pa.array(v, pa.date32() if c in ("date", "last_reviewed") else pa.string()) for c, v in out.items()}
 
 
 def descriptor(pkg: Package, n_incidents: int, seed: int) -> dict:
@@ -328,14 +380,16 @@ def write(n_incidents: int, out: Path, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     incidents, state = _incidents(pkg, rng, n_incidents)
     if "coding_agreement" in pkg.resource_names():
-        _write(_agreement(pkg, incidents), pkg.columns("coding_agreement"),
-               out / pkg.resource("coding_agreement")["path"])
+        _write(
+            _agreement(pkg, incidents), pkg.columns("coding_agreement"), out / pkg.resource("coding_agreement")["path"]
+        )
     _write(incidents, pkg.columns("incidents"), out / pkg.resource("incidents")["path"])
     del incidents
     _write(_sources(pkg, rng, state), pkg.columns("sources"), out / pkg.resource("sources")["path"])
     _write(_policy_actions(pkg), pkg.columns("policy_actions"), out / pkg.resource("policy_actions")["path"])
     (out / "datapackage.json").write_text(
-        json.dumps(descriptor(pkg, n_incidents, seed), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(descriptor(pkg, n_incidents, seed), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def main_synth(n: int, out: str, seed: int = 0) -> int:

@@ -201,8 +201,12 @@ def _read(path: Path, label: str, columns: list[str]) -> tuple[Table | None, lis
             continue
         if len(record) != len(columns):
             problems.append(
-                Problem(label, line, min(len(record), len(columns)) + 1,
-                        f"row has {len(record)} cells; the header has {len(columns)}")
+                Problem(
+                    label,
+                    line,
+                    min(len(record), len(columns)) + 1,
+                    f"row has {len(record)} cells; the header has {len(columns)}",
+                )
             )
             table.skipped.add(line)
             table.skipped_keys.add(record[0])
@@ -229,8 +233,7 @@ def _cells(base: Path, res: dict, table: Table) -> list[Problem]:
     # Foreign keys are checked in _cross(); frictionless refuses them on a lone resource.
     descriptor = {k: v for k, v in res["schema"].items() if k != "foreignKeys"}
     schema = Schema.from_descriptor(descriptor)
-    resource = Resource(path=res["path"], basepath=str(base), schema=schema, format="csv",
-                        encoding="utf-8")
+    resource = Resource(path=res["path"], basepath=str(base), schema=schema, format="csv", encoding="utf-8")
     report = resource.validate()
     col_of = {name: i + 1 for i, name in enumerate(table.header)}
     # frictionless counts records by position (header = 1); map positions to start lines and
@@ -363,19 +366,35 @@ def _row_rules(name: str, row: dict, line: int, col_of: dict, label: str) -> lis
     if name == "incidents":
         lo, hi = _int(row["downstream_orgs_min"]), _int(row["downstream_orgs_max"])
         if lo is not None and hi is not None and lo > hi:
-            out.append(Problem(label, line, col_of["downstream_orgs_min"],
-                               f"downstream_orgs_min ({lo}) is greater than downstream_orgs_max ({hi})"))
+            out.append(
+                Problem(
+                    label,
+                    line,
+                    col_of["downstream_orgs_min"],
+                    f"downstream_orgs_min ({lo}) is greater than downstream_orgs_max ({hi})",
+                )
+            )
         attack, disclosed = _date(row["attack_date"]), _date(row["disclosed_date"])
         if attack and disclosed and disclosed < attack:
-            out.append(Problem(label, line, col_of["disclosed_date"],
-                               f"disclosed_date {disclosed} is before attack_date {attack}"))
+            out.append(
+                Problem(
+                    label, line, col_of["disclosed_date"], f"disclosed_date {disclosed} is before attack_date {attack}"
+                )
+            )
     return out
 
 
-INCIDENT_RULE_COLUMNS = {"type_rule", "alt_provider_type", "alt_rule", "service_relationship",
-                         "relationship_source_id", "route", "provider_maturity", "countries"}
-SOURCE_RULE_COLUMNS = {"speaker", "speaker_type", "source_type", "label_term", "label_text", "is_repost",
-                       "repost_of"}
+INCIDENT_RULE_COLUMNS = {
+    "type_rule",
+    "alt_provider_type",
+    "alt_rule",
+    "service_relationship",
+    "relationship_source_id",
+    "route",
+    "provider_maturity",
+    "countries",
+}
+SOURCE_RULE_COLUMNS = {"speaker", "speaker_type", "source_type", "label_term", "label_text", "is_repost", "repost_of"}
 
 
 def _codebook(pkg: Package, name: str, row: dict, line: int, col_of: dict, label: str) -> list[Problem]:
@@ -426,12 +445,19 @@ def _cross(tables: dict[str, Table], pkg: Package) -> list[Problem]:
         coded = {row["incident_id"] for row in agreement.rows}
         for row, line in zip(agreement.rows, agreement.lines):
             if row["incident_id"] not in ids:
-                out.append(Problem(agreement.name, line, 1,
-                                   f"incident_id '{row['incident_id']}' is not in incidents.csv"))
+                out.append(
+                    Problem(agreement.name, line, 1, f"incident_id '{row['incident_id']}' is not in incidents.csv")
+                )
         for row, line in zip(inc.rows, inc.lines):
             if row["incident_id"] not in coded:
-                out.append(Problem(inc.name, line, 1, f"rule A1: incident '{row['incident_id']}' has no second "
-                                                      "coding in coding_agreement.csv"))
+                out.append(
+                    Problem(
+                        inc.name,
+                        line,
+                        1,
+                        f"rule A1: incident '{row['incident_id']}' has no second coding in coding_agreement.csv",
+                    )
+                )
     for row, line in zip(inc.rows, inc.lines):
         if row["incident_id"] not in sourced:
             out.append(Problem(inc.name, line, 1, f"incident '{row['incident_id']}' has no source in sources.csv"))

@@ -57,16 +57,14 @@ class Brief:
         """Said on the first page when the permalink only works on the computer that made the brief."""
         if not links.is_local(self.permalink):
             return ""
-        return (f"Local copy: the links in this brief open only on the computer that made it. "
-                f"{links.HOW_TO_SET}")
+        return f"Local copy: the links in this brief open only on the computer that made it. {links.HOW_TO_SET}"
 
     @property
     def empty(self) -> bool:
         return self.headline.n == 0
 
 
-def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
-          today: dt.date | None = None) -> Brief:
+def build(db: Database, f: Filters, permalink: str, with_charts: bool = True, today: dt.date | None = None) -> Brief:
     today = today or dt.date.today()
     h = queries.headline(db, f)
     ans, readings = answer_q.of(db, f)
@@ -83,16 +81,26 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
             notes.append(f"{s.publisher}{date}. {s.url}")
             refs.append(str(len(notes)))
         lo, hi = r.downstream_orgs_min, r.downstream_orgs_max
-        victims = "unknown" if pd.isna(lo) and pd.isna(hi) else (
-            f"{int(lo)}" if pd.notna(lo) and (pd.isna(hi) or lo == hi) else
-            f"{int(lo) if pd.notna(lo) else '?'}–{int(hi)}")
-        rows.append({
-            "incident": r.incident_id, "date": f"{pd.Timestamp(r.attack_date):%Y-%m-%d}",
-            "victims": victims, "provider": r.provider_name or "(not named)",
-            "assessed as": humanise(r.provider_type),
-            "labels used": ", ".join(humanise(t) for t in r.label_terms if t != "unnamed") or "none",
-            "notes": ",".join(refs),
-        })
+        victims = (
+            "unknown"
+            if pd.isna(lo) and pd.isna(hi)
+            else (
+                f"{int(lo)}"
+                if pd.notna(lo) and (pd.isna(hi) or lo == hi)
+                else f"{int(lo) if pd.notna(lo) else '?'}–{int(hi)}"
+            )
+        )
+        rows.append(
+            {
+                "incident": r.incident_id,
+                "date": f"{pd.Timestamp(r.attack_date):%Y-%m-%d}",
+                "victims": victims,
+                "provider": r.provider_name or "(not named)",
+                "assessed as": humanise(r.provider_type),
+                "labels used": ", ".join(humanise(t) for t in r.label_terms if t != "unnamed") or "none",
+                "notes": ",".join(refs),
+            }
+        )
     pngs: list[bytes] = []
     robustness_png = None
     chart_note = ""
@@ -107,28 +115,42 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True,
             chart_note = str(exc)
     return Brief(
         title="Incidents attributed to IT providers: what the provider really was",
-        date=today.isoformat(), version=db.version, filter_words=h.filter_words, permalink=permalink,
-        headline=h, answer=narrative.answer_sentence(ans), readings=readings,
-        takeaways=narrative.takeaways(h), table=pd.DataFrame(rows), robustness_png=robustness_png,
-        more_rows=max(0, len(inc) - len(shown)), notes=notes, charts_png=pngs, chart_note=chart_note,
+        date=today.isoformat(),
+        version=db.version,
+        filter_words=h.filter_words,
+        permalink=permalink,
+        headline=h,
+        answer=narrative.answer_sentence(ans),
+        readings=readings,
+        takeaways=narrative.takeaways(h),
+        table=pd.DataFrame(rows),
+        robustness_png=robustness_png,
+        more_rows=max(0, len(inc) - len(shown)),
+        notes=notes,
+        charts_png=pngs,
+        chart_note=chart_note,
     )
 
 
 def figure_rows(b: Brief) -> list[tuple[str, str]]:
     """The headline figures as (label, value) pairs, each with n and its interval."""
     h = b.headline
-    out = [("Incidents in view", str(h.n)),
-           ("Labelled MSP by at least one source", f"{h.labelled.k} of {h.n}: {h.labelled.percent()}")]
+    out = [
+        ("Incidents in view", str(h.n)),
+        ("Labelled MSP by at least one source", f"{h.labelled.k} of {h.n}: {h.labelled.percent()}"),
+    ]
     for t in h.labelled_by_type:
         if t.share.k or t.code in ("msp", "unknown"):
             flag = " (small sample)" if t.share.small_sample else ""
-            out.append((f"…of those, provider assessed as {t.label}",
-                        f"{t.share.k} of {t.share.n}: {t.share.percent()}{flag}"))
+            out.append(
+                (f"…of those, provider assessed as {t.label}", f"{t.share.k} of {t.share.n}: {t.share.percent()}{flag}")
+            )
     return out
 
 
 def robustness_rows(b: Brief) -> list[tuple[str, str, str]]:
     """One row per reading: its name and both shares with n and interval."""
+
     def cell(s) -> str:
         return f"{s.k} of {s.n}: {s.percent()}"
 

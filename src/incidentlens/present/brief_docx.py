@@ -31,8 +31,10 @@ def render(b: Brief) -> bytes:
     doc.add_paragraph(b.robustness + " See 'How solid is this number?' below.")
     doc.add_heading("Headline figures", level=2)
     if b.empty:
-        doc.add_paragraph("No incident matches this filter, so there are no figures, charts or table in "
-                          "this brief. Widen the filter and generate it again.")
+        doc.add_paragraph(
+            "No incident matches this filter, so there are no figures, charts or table in "
+            "this brief. Widen the filter and generate it again."
+        )
     else:
         t = doc.add_table(rows=0, cols=2)
         t.style = "Light Grid Accent 1"

@@ -26,8 +26,9 @@ def render(b: Brief) -> bytes:
         pdf.set_y(-12)
         pdf.set_font(family, "", 8)
         pdf.set_text_color(110)
-        pdf.cell(0, 5, _t(f"IncidentLens brief · dataset v{b.version} · page {pdf.page_no()}/{{nb}}",
-                          family), align="C")
+        pdf.cell(
+            0, 5, _t(f"IncidentLens brief · dataset v{b.version} · page {pdf.page_no()}/{{nb}}", family), align="C"
+        )
         pdf.set_text_color(0)
 
     pdf.footer = footer  # type: ignore[method-assign]  # fpdf2 calls this on every page
@@ -55,12 +56,20 @@ def render(b: Brief) -> bytes:
     _h2(pdf, family, "Headline figures")
     if b.empty:
         pdf.set_font(family, "", 10)
-        _line(pdf, 5, _t("No incident matches this filter, so there are no figures, charts or "
-                                "table in this brief. Widen the filter and generate it again.", family))
+        _line(
+            pdf,
+            5,
+            _t(
+                "No incident matches this filter, so there are no figures, charts or "
+                "table in this brief. Widen the filter and generate it again.",
+                family,
+            ),
+        )
     else:
         pdf.set_font(family, "", 9.5)
-        with pdf.table(col_widths=(55, 45), text_align=("LEFT", "LEFT"), line_height=5,
-                       first_row_as_headings=False) as table:
+        with pdf.table(
+            col_widths=(55, 45), text_align=("LEFT", "LEFT"), line_height=5, first_row_as_headings=False
+        ) as table:
             for label, value in figure_rows(b):
                 row = table.row()
                 row.cell(_t(label, family))
@@ -98,8 +107,7 @@ def render(b: Brief) -> bytes:
         _h2(pdf, family, "Incidents in view")
         pdf.set_font(family, "", 7.5)
         cols = ["incident", "date", "victims", "provider", "assessed as", "labels used", "notes"]
-        with pdf.table(col_widths=(34, 13, 11, 26, 17, 28, 9), line_height=3.6,
-                       text_align="LEFT") as table:
+        with pdf.table(col_widths=(34, 13, 11, 26, 17, 28, 9), line_height=3.6, text_align="LEFT") as table:
             head = table.row()
             for c in cols:
                 head.cell(c.capitalize())
@@ -109,8 +117,7 @@ def render(b: Brief) -> bytes:
                     row.cell(_t(str(rec[c]), family))
         if b.more_rows:
             pdf.set_font(family, "I", 8.5)
-            _line(pdf, 5, _t(f"…and {b.more_rows} more incidents: open the permalink to see them all.",
-                                    family))
+            _line(pdf, 5, _t(f"…and {b.more_rows} more incidents: open the permalink to see them all.", family))
     pdf.ln(3)
     _h2(pdf, family, "Method and limitations")
     pdf.set_font(family, "", 9)
@@ -142,8 +149,14 @@ def _fonts(pdf) -> str:
 def _t(text: str, family: str) -> str:
     """Text the chosen font can draw: core fonts are Latin-1 only."""
     if family == "helvetica":
-        return text.replace("–", "-").replace("…", "...").replace("•", "-").replace("·", "-") \
-            .encode("latin-1", "replace").decode("latin-1")
+        return (
+            text.replace("–", "-")
+            .replace("…", "...")
+            .replace("•", "-")
+            .replace("·", "-")
+            .encode("latin-1", "replace")
+            .decode("latin-1")
+        )
     return "".join(ch if ord(ch) < 0x2E80 else "?" for ch in text)
 
 

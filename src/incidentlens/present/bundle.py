@@ -67,10 +67,10 @@ def citation_cff(db: Database, today: dt.date) -> str:
         "cff-version: 1.2.0\n"
         "message: If you use this dataset, please cite it as below.\n"
         "type: dataset\n"
-        f"title: \"{pkg.title}\"\n"
+        f'title: "{pkg.title}"\n'
         "authors:\n  - name: IncidentLens contributors\n"
-        f"version: \"{pkg.version}\"\n"
-        f"date-released: \"{pkg.created or today.isoformat()}\"\n"
+        f'version: "{pkg.version}"\n'
+        f'date-released: "{pkg.created or today.isoformat()}"\n'
         "license: CC-BY-4.0\n"
     )
 
@@ -81,9 +81,14 @@ def build(db: Database, f: Filters, permalink: str, today: dt.date | None = None
     meta = exports.metadata(db, f)
     files: dict[str, bytes] = {}
     descriptor = copy.deepcopy(db.package.raw)
-    descriptor["x-filter"] = {"description": meta["filter"], "query": meta["query"], "permalink": permalink,
-                              "local_copy": links.is_local(permalink), "exported": today.isoformat(),
-                              "incidents": len(ids)}
+    descriptor["x-filter"] = {
+        "description": meta["filter"],
+        "query": meta["query"],
+        "permalink": permalink,
+        "local_copy": links.is_local(permalink),
+        "exported": today.isoformat(),
+        "incidents": len(ids),
+    }
     parquet = {}
     for res in db.package.resource_names():
         keep = None if res == "policy_actions" else ids
@@ -99,8 +104,11 @@ def build(db: Database, f: Filters, permalink: str, today: dt.date | None = None
     files["CITATION.cff"] = citation_cff(db, today).encode()
     cite = narrative.dataset_citation(db.version, db.package.created, today)
     local = f"\n**Note:** {links.LOCAL_NOTE}. {links.HOW_TO_SET}\n" if links.is_local(permalink) else ""
-    empty = "" if ids else ("\n**This filter matches no incident**, so incidents.csv and sources.csv hold "
-                            "only their header rows.\n")
+    empty = (
+        ""
+        if ids
+        else ("\n**This filter matches no incident**, so incidents.csv and sources.csv hold only their header rows.\n")
+    )
     files["README.md"] = (
         f"# IncidentLens data bundle\n\nDataset version: {db.version}\n\nFilter: {meta['filter']}\n\n"
         f"Incidents: {len(ids)}\n\nView online: {permalink}\n{local}{empty}\n"

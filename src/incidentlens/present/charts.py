@@ -26,8 +26,13 @@ def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420, *, summ
     Margins and automatic margins are explicit because the active plotly template may turn them
     off (Streamlit's does); images set their own template and margins (images.with_furniture)."""
     fig.update_layout(
-        title={"text": _literal(title), "subtitle": {"text": _literal(subtitle)}, "x": 0, "xref": "paper",
-               "xanchor": "left"},
+        title={
+            "text": _literal(title),
+            "subtitle": {"text": _literal(subtitle)},
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+        },
         font={"family": FONT, "size": 13},
         height=height,
         margin={"l": 10, "r": 10, "t": 90, "b": 40},
@@ -92,26 +97,35 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     rows = [t for t in h.labelled_by_type]
     n = h.labelled.k
     msp = h.labelled_share("msp")
-    title = (f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}) "
-             "involved a provider assessed as an MSP" if n else "No incident in view was labelled MSP")
+    title = (
+        f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}) "
+        "involved a provider assessed as an MSP"
+        if n
+        else "No incident in view was labelled MSP"
+    )
     y = [f"{t.label}: {t.share.k} ({_pct(t.share.share)})" for t in rows]
     x = [t.share.share or 0 for t in rows]
     # An empty base has no share and no bounds: a zero-length error bar.
     err_plus = [(t.share.high or 0) - (t.share.share or 0) for t in rows]
     err_minus = [(t.share.share or 0) - (t.share.low or 0) for t in rows]
-    fig = go.Figure(go.Bar(
-        x=x, y=y, orientation="h",
-        marker_color=[_colour(t.code) for t in rows],
-        error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#444", "thickness": 1.2},
-        customdata=[[t.share.k, t.share.n, _pct(t.share.low), _pct(t.share.high)] for t in rows],
-        hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%}),"
-                      " 95% CI %{customdata[2]}–%{customdata[3]}<extra></extra>",
-    ))
+    fig = go.Figure(
+        go.Bar(
+            x=x,
+            y=y,
+            orientation="h",
+            marker_color=[_colour(t.code) for t in rows],
+            error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#444", "thickness": 1.2},
+            customdata=[[t.share.k, t.share.n, _pct(t.share.low), _pct(t.share.high)] for t in rows],
+            hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%}),"
+            " 95% CI %{customdata[2]}–%{customdata[3]}<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed", title="Provider assessed as")
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of incidents labelled MSP (95% CI)")
     small = " Small sample: read with care." if 0 < n < 10 else ""
-    return finish(fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460,
-                  summary=_labelled_summary(h))
+    return finish(
+        fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460, summary=_labelled_summary(h)
+    )
 
 
 def _labelled_summary(h: Headline) -> str:
@@ -121,10 +135,13 @@ def _labelled_summary(h: Headline) -> str:
     if not n:
         return f"None of the {h.n} incidents in view was labelled an MSP attack, so there is nothing to break down."
     msp = h.labelled_share("msp")
-    first = (f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}, 95% CI "
-             f"{_pct(msp.low)}–{_pct(msp.high)}) involved a provider assessed as an MSP.")
-    others = sorted((t for t in h.labelled_by_type if t.code not in ("msp", "unknown") and t.share.k),
-                    key=lambda t: -t.share.k)[:2]
+    first = (
+        f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}, 95% CI "
+        f"{_pct(msp.low)}–{_pct(msp.high)}) involved a provider assessed as an MSP."
+    )
+    others = sorted(
+        (t for t in h.labelled_by_type if t.code not in ("msp", "unknown") and t.share.k), key=lambda t: -t.share.k
+    )[:2]
     unknown = h.labelled_share("unknown").k
     if not others:
         return first + (f" The rest ({unknown}) {_are(unknown)} of unknown type." if unknown else "")
@@ -138,21 +155,36 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
     types = [f"Was: {humanise(t)}" for t in flows["provider_type"].unique()]
     index = {name: i for i, name in enumerate(labels + types)}
     colours = [_colour(t) for t in flows["provider_type"]]
-    fig = go.Figure(go.Sankey(
-        node={"label": labels + types, "pad": 12, "thickness": 14,
-              "color": ["#bbbbbb"] * len(labels)
-              + [_colour(t) for t in flows["provider_type"].unique()]},
-        link={"source": [index[f"Called: {humanise(t)}"] for t in flows["label_term"]],
-              "target": [index[f"Was: {humanise(t)}"] for t in flows["provider_type"]],
-              "value": flows["n"].tolist(),
-              "color": [c + "66" for c in colours]},
-    ))
+    fig = go.Figure(
+        go.Sankey(
+            node={
+                "label": labels + types,
+                "pad": 12,
+                "thickness": 14,
+                "color": ["#bbbbbb"] * len(labels) + [_colour(t) for t in flows["provider_type"].unique()],
+            },
+            link={
+                "source": [index[f"Called: {humanise(t)}"] for t in flows["label_term"]],
+                "target": [index[f"Was: {humanise(t)}"] for t in flows["provider_type"]],
+                "value": flows["n"].tolist(),
+                "color": [c + "66" for c in colours],
+            },
+        )
+    )
     msp = flows[flows["label_term"] == "msp"]
     not_msp = int(msp[msp["provider_type"] != "msp"]["n"].sum())
-    title = (f"The MSP label went to {not_msp} incidents whose provider was not assessed as an MSP"
-             if len(msp) else "How sources labelled providers, and what the providers were")
-    return finish(fig, title, f"Links count incidents (a repost counts once, for its original); "
-                  f"n = {n} incidents; {filter_words}.", 560, summary=_sankey_summary(flows))
+    title = (
+        f"The MSP label went to {not_msp} incidents whose provider was not assessed as an MSP"
+        if len(msp)
+        else "How sources labelled providers, and what the providers were"
+    )
+    return finish(
+        fig,
+        title,
+        f"Links count incidents (a repost counts once, for its original); n = {n} incidents; {filter_words}.",
+        560,
+        summary=_sankey_summary(flows),
+    )
 
 
 def _sankey_summary(flows: pd.DataFrame) -> str:
@@ -167,11 +199,15 @@ def _sankey_summary(flows: pd.DataFrame) -> str:
         first = f"Sources called the provider an MSP in {_incidents(called)}, and every one was assessed as an MSP."
     else:
         code, k = _top(other)
-        first = (f"Sources called the provider an MSP in {_incidents(called)}; in {int(other.sum())} of them it "
-                 f"was not assessed as an MSP, and most often it was {_phrase(code)} ({k}).")
+        first = (
+            f"Sources called the provider an MSP in {_incidents(called)}; in {int(other.sum())} of them it "
+            f"was not assessed as an MSP, and most often it was {_phrase(code)} ({k})."
+        )
     widest = flows.sort_values("n", ascending=False, kind="stable").iloc[0]
-    return first + (f" The widest flow runs from the label '{humanise(widest['label_term'])}' to a provider "
-                    f"{_assessed_as(widest['provider_type'])} ({_incidents(int(widest['n']))}).")
+    return first + (
+        f" The widest flow runs from the label '{humanise(widest['label_term'])}' to a provider "
+        f"{_assessed_as(widest['provider_type'])} ({_incidents(int(widest['n']))})."
+    )
 
 
 def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
@@ -181,23 +217,40 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
     colours = {"managed_it": "#0072B2", "not_managed_it": "#E69F00"}
     for group, part in df.groupby("provider_group", sort=True):
         fig.add_bar(
-            y=[humanise(s) for s in part["speaker_type"]], x=part["share"], orientation="h",
-            name=names[group], marker_color=colours[group], showlegend=True,
-            error_x={"type": "data", "array": part["high"] - part["share"],
-                     "arrayminus": part["share"] - part["low"], "thickness": 1.2},
+            y=[humanise(s) for s in part["speaker_type"]],
+            x=part["share"],
+            orientation="h",
+            name=names[group],
+            marker_color=colours[group],
+            showlegend=True,
+            error_x={
+                "type": "data",
+                "array": part["high"] - part["share"],
+                "arrayminus": part["share"] - part["low"],
+                "thickness": 1.2,
+            },
             customdata=part[["k", "n"]].to_numpy(),
             hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} sources (%{x:.0%})<extra>"
-                          + names[group] + "</extra>",
+            + names[group]
+            + "</extra>",
         )
     other = df[df["provider_group"] == "not_managed_it"]
     k, n = int(other["k"].sum()), int(other["n"].sum())
-    title = (f"{k} of {n} sources about non-managed-IT providers still called them MSPs"
-             if n else "Who applies the MSP label")
+    title = (
+        f"{k} of {n} sources about non-managed-IT providers still called them MSPs"
+        if n
+        else "Who applies the MSP label"
+    )
     fig.update_layout(barmode="group")
     fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of sources using the label 'MSP' (95% CI)")
     fig.update_yaxes(title="Who said it", autorange="reversed")
-    return finish(fig, title, f"n = {int(df['n'].sum())} counted label rows (reposts once, for their original); "
-                  f"{filter_words}.", 480, summary=_who_summary(other))
+    return finish(
+        fig,
+        title,
+        f"n = {int(df['n'].sum())} counted label rows (reposts once, for their original); {filter_words}.",
+        480,
+        summary=_who_summary(other),
+    )
 
 
 def _who_summary(other: pd.DataFrame) -> str:
@@ -211,8 +264,10 @@ def _who_summary(other: pd.DataFrame) -> str:
     top = pool.sort_values("share", ascending=False, kind="stable").iloc[0]
     if not top["k"]:
         return first
-    return first + (f" {humanise(top['speaker_type'])} sources did so most often ({int(top['k'])} of "
-                    f"{int(top['n'])}, {_pct(top['share'])}).")
+    return first + (
+        f" {humanise(top['speaker_type'])} sources did so most often ({int(top['k'])} of "
+        f"{int(top['n'])}, {_pct(top['share'])})."
+    )
 
 
 def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
@@ -220,16 +275,26 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     fig = go.Figure()
     for code in _in_order(df["provider_type"], load_package().type_family):
         part = df[df["provider_type"] == code]
-        fig.add_bar(x=part["year"], y=part["n"], name=humanise(code), marker_color=_colour(code), width=0.8,
-                    showlegend=True,  # plotly hides the legend of a lone trace: the colour needs its name
-                    hovertemplate="%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>")
+        fig.add_bar(
+            x=part["year"],
+            y=part["n"],
+            name=humanise(code),
+            marker_color=_colour(code),
+            width=0.8,
+            showlegend=True,  # plotly hides the legend of a lone trace: the colour needs its name
+            hovertemplate="%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>",
+        )
     totals = df.groupby("year")["n"].sum()
     peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
     fig.update_layout(barmode="stack")
     _year_axis(fig, df["year"])
     fig.update_yaxes(title="Incidents", **_count_ticks(totals.max() if len(totals) else 0))
-    return finish(fig, f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
-                   f"n = {int(totals.sum())}; {filter_words}.", summary=_by_year_summary(df, totals))
+    return finish(
+        fig,
+        f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
+        f"n = {int(totals.sum())}; {filter_words}.",
+        summary=_by_year_summary(df, totals),
+    )
 
 
 def _by_year_summary(df: pd.DataFrame, totals: pd.Series) -> str:
@@ -238,25 +303,43 @@ def _by_year_summary(df: pd.DataFrame, totals: pd.Series) -> str:
     n = int(totals.sum())
     year, k = _top(totals)
     code, kt = _top(df.groupby("provider_type")["n"].sum())
-    return (f"{_incidents(n)} from {int(totals.index.min())} to {int(totals.index.max())}, the most in {int(year)} "
-            f"({k}). Across the years the provider was most often {_assessed_as(code)} ({kt} of {n}).")
+    return (
+        f"{_incidents(n)} from {int(totals.index.min())} to {int(totals.index.max())}, the most in {int(year)} "
+        f"({k}). Across the years the provider was most often {_assessed_as(code)} ({kt} of {n})."
+    )
 
 
 def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     fig = go.Figure()
-    fig.add_scatter(x=df["year"], y=df["high"], mode="lines", line={"width": 0}, showlegend=False,
-                    hoverinfo="skip")
-    fig.add_scatter(x=df["year"], y=df["low"], mode="lines", line={"width": 0}, fill="tonexty",
-                    fillcolor="rgba(0,114,178,0.18)", name="95% CI", hoverinfo="skip")
-    fig.add_scatter(x=df["year"], y=df["share"], mode="lines+markers", name="Labelled MSP",
-                    line={"color": "#0072B2"}, customdata=df[["k", "n"]].to_numpy(),
-                    hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} (%{y:.0%})<extra></extra>")
+    fig.add_scatter(x=df["year"], y=df["high"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+    fig.add_scatter(
+        x=df["year"],
+        y=df["low"],
+        mode="lines",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor="rgba(0,114,178,0.18)",
+        name="95% CI",
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=df["year"],
+        y=df["share"],
+        mode="lines+markers",
+        name="Labelled MSP",
+        line={"color": "#0072B2"},
+        customdata=df[["k", "n"]].to_numpy(),
+        hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} (%{y:.0%})<extra></extra>",
+    )
     fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="Share labelled MSP")
     _year_axis(fig, df["year"])
     k, n = int(df["k"].sum()), int(df["n"].sum())
-    return finish(fig, f"{k} of {n} incidents were labelled MSP by at least one source",
-                   f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.",
-                   summary=_share_by_year_summary(df))
+    return finish(
+        fig,
+        f"{k} of {n} incidents were labelled MSP by at least one source",
+        f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.",
+        summary=_share_by_year_summary(df),
+    )
 
 
 def _share_by_year_summary(df: pd.DataFrame) -> str:
@@ -269,8 +352,10 @@ def _share_by_year_summary(df: pd.DataFrame) -> str:
         return first + f" No two years have {SMALL_SAMPLE} or more incidents, so the yearly shares are not compared."
     low = steady.sort_values("share", kind="stable").iloc[0]
     high = steady.sort_values("share", ascending=False, kind="stable").iloc[0]
-    return first + (f" In years with {SMALL_SAMPLE} or more incidents the share ran from {_pct(low['share'])} "
-                    f"({int(low['year'])}) to {_pct(high['share'])} ({int(high['year'])}).")
+    return first + (
+        f" In years with {SMALL_SAMPLE} or more incidents the share ran from {_pct(low['share'])} "
+        f"({int(low['year'])}) to {_pct(high['share'])} ({int(high['year'])})."
+    )
 
 
 def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) -> go.Figure:
@@ -280,18 +365,32 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
     fig = go.Figure()
     for fam in _in_order(df["provider_family"], load_package().families):
         part = df[(df["provider_family"] == fam) & df["value"].isin(keep)]
-        fig.add_bar(y=[_label(v, what) for v in part["value"]], x=part["n"], orientation="h",
-                    name=humanise(fam), marker_color=_colour(fam), showlegend=True,
-                    hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>")
+        fig.add_bar(
+            y=[_label(v, what) for v in part["value"]],
+            x=part["n"],
+            orientation="h",
+            name=humanise(fam),
+            marker_color=_colour(fam),
+            showlegend=True,
+            hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>",
+        )
     fig.update_layout(barmode="stack", legend_traceorder="normal")  # left to right, as stacked
-    fig.update_yaxes(categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1],
-                     title=what[0].upper() + what[1:])
-    fig.update_xaxes(title="Incidents (an incident can count under several values)",
-                     **_count_ticks(totals.iloc[0] if len(totals) else 0))
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1], title=what[0].upper() + what[1:]
+    )
+    fig.update_xaxes(
+        title="Incidents (an incident can count under several values)",
+        **_count_ticks(totals.iloc[0] if len(totals) else 0),
+    )
     lead = f"{_label(totals.index[0], what)} leads with {_incidents(int(totals.iloc[0]))}" if len(totals) else "No data"
     shown = f" (top {top} of {len(totals)})" if len(totals) > top else ""
-    return finish(fig, f"By {what}: {lead}", f"Stacked by provider family{shown}; {filter_words}.",
-                   max(360, 28 * min(top, len(totals)) + 160), summary=_dimension_summary(totals, what))
+    return finish(
+        fig,
+        f"By {what}: {lead}",
+        f"Stacked by provider family{shown}; {filter_words}.",
+        max(360, 28 * min(top, len(totals)) + 160),
+        summary=_dimension_summary(totals, what),
+    )
 
 
 def _dimension_summary(totals: pd.Series, what: str) -> str:
@@ -301,8 +400,10 @@ def _dimension_summary(totals: pd.Series, what: str) -> str:
     after = ", followed by " + " and ".join(f"{v} ({n})" for v, n in rest) if rest else ""
     count = len(totals)
     plural = what if count == 1 else "countries" if what == "country" else f"{what}s"
-    return (f"{lead} leads with {_incidents(k)}{after}. {count} {plural} {'is' if count == 1 else 'are'} in view; "
-            "an incident can count under several.")
+    return (
+        f"{lead} leads with {_incidents(k)}{after}. {count} {plural} {'is' if count == 1 else 'are'} in view; "
+        "an incident can count under several."
+    )
 
 
 def _label(value: str, what: str) -> str:
@@ -333,8 +434,7 @@ def marker_lanes(dates: list, min_gap_days: int = 120) -> list[int]:
     lanes: list[int] = []
     last: dict[int, pd.Timestamp] = {}
     for d in (pd.Timestamp(x) for x in dates):
-        lane = next(i for i in range(len(dates) + 1)
-                    if i not in last or (d - last[i]).days >= min_gap_days)
+        lane = next(i for i in range(len(dates) + 1) if i not in last or (d - last[i]).days >= min_gap_days)
         last[lane] = d
         lanes.append(lane)
     return lanes
@@ -346,27 +446,44 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
     fig = go.Figure()
     for fam in _in_order(quarters["provider_family"], load_package().families):
         part = quarters[quarters["provider_family"] == fam]
-        fig.add_bar(x=part["quarter"], y=part["n"], name=humanise(fam), marker_color=_colour(fam), showlegend=True,
-                    hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>")
+        fig.add_bar(
+            x=part["quarter"],
+            y=part["n"],
+            name=humanise(fam),
+            marker_color=_colour(fam),
+            showlegend=True,
+            hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>",
+        )
     top = int(quarters.groupby("quarter")["n"].sum().max()) if len(quarters) else 1
     lanes = marker_lanes(list(actions["date"]))
     step = max(1.0, top * 0.16)  # room for the number above each marker
     fig.add_scatter(
-        x=actions["date"], y=[top + step * (1 + lane) for lane in lanes], mode="markers+text",
-        name="Government action", marker={"symbol": "diamond", "size": 11, "color": "#222"},
-        text=[str(i + 1) for i in range(len(actions))], textposition="top center",  # clear of the next marker
-        customdata=[[t, ", ".join(j), humanise(k), w[:220]] for t, j, k, w in
-                    zip(actions["title"], actions["jurisdictions"], actions["kind"], actions["what_it_does"])],
+        x=actions["date"],
+        y=[top + step * (1 + lane) for lane in lanes],
+        mode="markers+text",
+        name="Government action",
+        marker={"symbol": "diamond", "size": 11, "color": "#222"},
+        text=[str(i + 1) for i in range(len(actions))],
+        textposition="top center",  # clear of the next marker
+        customdata=[
+            [t, ", ".join(j), humanise(k), w[:220]]
+            for t, j, k, w in zip(actions["title"], actions["jurisdictions"], actions["kind"], actions["what_it_does"])
+        ],
         hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{x|%d %b %Y}"
-                      "<br>%{customdata[3]}<extra></extra>",
+        "<br>%{customdata[3]}<extra></extra>",
     )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="Incidents per quarter", range=[0, top + step * (max(lanes, default=0) + 2.5)])
     fig.update_xaxes(title="Quarter of attack (markers: date of action)")
     n = int(quarters["n"].sum())
     title = f"{n} incidents by quarter, with {len(actions)} government actions on MSPs and IT providers"
-    return finish(fig, title, f"n = {n}; {filter_words}. Numbers on markers match the table below.", 480,
-                  summary=_policy_summary(quarters, actions))
+    return finish(
+        fig,
+        title,
+        f"n = {n}; {filter_words}. Numbers on markers match the table below.",
+        480,
+        summary=_policy_summary(quarters, actions),
+    )
 
 
 def _quarter(day) -> str:
@@ -380,13 +497,17 @@ def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame) -> str:
         first = "No incident is in view."
     else:
         peak, k = _top(totals)
-        first = (f"{_incidents(int(totals.sum()))} from {_quarter(totals.index.min())} to "
-                 f"{_quarter(totals.index.max())}, the most in {_quarter(peak)} ({k}).")
+        first = (
+            f"{_incidents(int(totals.sum()))} from {_quarter(totals.index.min())} to "
+            f"{_quarter(totals.index.max())}, the most in {_quarter(peak)} ({k})."
+        )
     if actions.empty:
         return first + " No government action matches the jurisdiction and kind chosen."
     years = pd.to_datetime(actions["date"]).dt.year
-    return first + (f" {len(actions)} government actions are marked, from {years.min()} to {years.max()}; "
-                    "the counts around them describe, they do not show an effect.")
+    return first + (
+        f" {len(actions)} government actions are marked, from {years.min()} to {years.max()}; "
+        "the counts around them describe, they do not show an effect."
+    )
 
 
 def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure:
@@ -398,15 +519,28 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
         shares = [r.shares[measure] for r in items]
         x = [s.share for s in shares]
         fig.add_scatter(
-            x=x, y=labels, mode="markers", name=name, marker={"size": 10, "color": _colour(measure)},
+            x=x,
+            y=labels,
+            mode="markers",
+            name=name,
+            marker={"size": 10, "color": _colour(measure)},
             cliponaxis=False,  # a share of 0% is a whole dot on the axis
-            error_x={"type": "data", "symmetric": False, "thickness": 1.4,
-                     "array": [(s.high or 0) - (s.share or 0) for s in shares],  # no base: no point, no bar
-                     "arrayminus": [(s.share or 0) - (s.low or 0) for s in shares]},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "thickness": 1.4,
+                "array": [(s.high or 0) - (s.share or 0) for s in shares],  # no base: no point, no bar
+                "arrayminus": [(s.share or 0) - (s.low or 0) for s in shares],
+            },
             customdata=[[s.k, s.n] for s in shares],
             hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%})<extra>" + name + "</extra>",
         )
     fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title="Share of incidents labelled MSP (95% CI)")
     fig.update_yaxes(autorange="reversed", title=None)
-    return finish(fig, title, f"Each row recomputes the shares under one reading; {filter_words}.",
-                  120 + 46 * len(items), summary=narrative.robustness_sentence(items))
+    return finish(
+        fig,
+        title,
+        f"Each row recomputes the shares under one reading; {filter_words}.",
+        120 + 46 * len(items),
+        summary=narrative.robustness_sentence(items),
+    )

@@ -28,8 +28,15 @@ from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
 FORMATS = ("csv", "json", "parquet", "xlsx")
-DERIVED = ["provider_family", "labelled_msp", "msp_label_by", "label_terms", "label_count", "source_count",
-           "independent_sources"]
+DERIVED = [
+    "provider_family",
+    "labelled_msp",
+    "msp_label_by",
+    "label_terms",
+    "label_count",
+    "source_count",
+    "independent_sources",
+]
 # A CSV cell holding any of these is quoted, its quotes doubled: what Python's csv module does with
 # lineterminator="\n", and a lone CR too (the validator keeps CR out of the data).
 CSV_QUOTED = (",", '"', "\n", "\r")
@@ -109,8 +116,9 @@ def flat_dates(df: pd.DataFrame) -> pd.DataFrame:
 
 def frame_csv_bytes(df: pd.DataFrame, meta: dict[str, str]) -> bytes:
     """The CSV download from the frame of `table()`."""
-    out = spreadsheet_safe(flat(df)).assign(dataset_version=meta["dataset_version"],
-                                            filter_description=neutralise(meta["filter"]))
+    out = spreadsheet_safe(flat(df)).assign(
+        dataset_version=meta["dataset_version"], filter_description=neutralise(meta["filter"])
+    )
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -159,8 +167,9 @@ def csv_bytes(db: Database, f: Filters, meta: dict[str, str]) -> bytes:
     names, types = columns(db), _types(db)
     texts = [_sql_text(c, types[c]) for c in names]
     values = ", ".join(f"{_sql_neutralised(sql) if is_text else sql} AS v{i}" for i, (sql, is_text) in enumerate(texts))
-    cells = ", ',', ".join(_sql_cell(f"v{i}") if is_text else f"coalesce(v{i}, '')"
-                           for i, (_, is_text) in enumerate(texts))
+    cells = ", ',', ".join(
+        _sql_cell(f"v{i}") if is_text else f"coalesce(v{i}, '')" for i, (_, is_text) in enumerate(texts)
+    )
     tail = "," + ",".join(csv_cell(v) for v in (meta["dataset_version"], neutralise(meta["filter"]))) + "\n"
     where, params = f.where()
     lines = db.arrow(
@@ -218,8 +227,9 @@ def parquet_bytes(df: pd.DataFrame, meta: dict[str, str]) -> bytes:
 
 
 def parquet_table_bytes(tbl: pa.Table, meta: dict[str, str]) -> bytes:
-    tbl = tbl.replace_schema_metadata({**(tbl.schema.metadata or {}),
-                                       **{f"incidentlens.{k}": v for k, v in meta.items()}})
+    tbl = tbl.replace_schema_metadata(
+        {**(tbl.schema.metadata or {}), **{f"incidentlens.{k}": v for k, v in meta.items()}}
+    )
     buf = io.BytesIO()
     pq.write_table(tbl, buf)
     return buf.getvalue()
@@ -238,4 +248,4 @@ def xlsx_bytes(df: pd.DataFrame, meta: dict[str, str]) -> bytes:
 
 
 def filename(db: Database, fmt: str, stem: str = "incidents") -> str:
-    return f"incidentlens-{db.version}-{stem}.{ 'zip' if fmt == 'bundle' else fmt}"
+    return f"incidentlens-{db.version}-{stem}.{'zip' if fmt == 'bundle' else fmt}"

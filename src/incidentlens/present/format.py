@@ -105,8 +105,7 @@ def field_value(package: Package, field: Field, value: Any) -> str:
     coded = bool(field.enum or field.item_enum or field.vocabulary) or field.name in SHARED_CODES
     if field.is_list:
         items = [] if value is None else list(value)
-        return ", ".join(label(package, v) if coded or CAPITAL_CODE.match(str(v)) else str(v)
-                         for v in items) or EMPTY
+        return ", ".join(label(package, v) if coded or CAPITAL_CODE.match(str(v)) else str(v) for v in items) or EMPTY
     if is_blank(value):
         return NO_NAME if field.name == "provider_name" else EMPTY
     if field.type == "date":
@@ -136,8 +135,11 @@ def coding_notes(record: dict, package: Package, sources: pd.DataFrame) -> list[
     relationship = record.get("service_relationship")
     if not is_blank(relationship):
         found = sources[sources["source_id"] == record.get("relationship_source_id")]
-        by = "" if found.empty else (f", documented by {found.iloc[0]['publisher']} "
-                                     f"({date(found.iloc[0]['published_date'])})")
+        by = (
+            ""
+            if found.empty
+            else (f", documented by {found.iloc[0]['publisher']} ({date(found.iloc[0]['published_date'])})")
+        )
         notes.append(f"Service relationship: {label(package, relationship)}{by}.")
     return notes
 
@@ -147,8 +149,7 @@ def source_entry(source: Any, package: Package, documents_relationship: bool) ->
     kind = label(package, source.source_type)
     relationship = " · documents the service relationship" if documents_relationship else ""
     when = "no date" if is_blank(source.published_date) else date(source.published_date)
-    return (f"({kind}, {when}{narrative.repost_note(source)}{relationship}) — "
-            f"{narrative.label_credit(source)}")
+    return f"({kind}, {when}{narrative.repost_note(source)}{relationship}) — {narrative.label_credit(source)}"
 
 
 def window(day: dt.date, years: int) -> tuple[dt.date, dt.date]:
@@ -159,17 +160,21 @@ def window(day: dt.date, years: int) -> tuple[dt.date, dt.date]:
 
 def action_facts(action: Any, package: Package) -> str:
     """'Body · where · kind · status' for one government action."""
-    return (f"{action['body']} · {', '.join(action['jurisdictions'])} · {label(package, action['kind'])} · "
-            f"status: {label(package, action['status']).lower()} · {date(action['date'])}")
+    return (
+        f"{action['body']} · {', '.join(action['jurisdictions'])} · {label(package, action['kind'])} · "
+        f"status: {label(package, action['status']).lower()} · {date(action['date'])}"
+    )
 
 
 def window_sentence(action: Any, before: int, after: int, years: int) -> str:
     """How many incidents in the action's jurisdiction fell in the windows either side of it."""
     day = pd.Timestamp(action["date"]).date()
     start, end = window(day, years)
-    return (f"Incidents with victims in {', '.join(action['jurisdictions'])}: {before} in the {years} years "
-            f"before ({start:%Y-%m-%d} to {day:%Y-%m-%d}) and {after} in the {years} years after "
-            f"(to {end:%Y-%m-%d}).")
+    return (
+        f"Incidents with victims in {', '.join(action['jurisdictions'])}: {before} in the {years} years "
+        f"before ({start:%Y-%m-%d} to {day:%Y-%m-%d}) and {after} in the {years} years after "
+        f"(to {end:%Y-%m-%d})."
+    )
 
 
 def comparison_problem(c: Comparison) -> str | None:
@@ -177,19 +182,26 @@ def comparison_problem(c: Comparison) -> str | None:
     r = c.result
     if r.diff is not None and r.low is not None:
         return None
-    empty = [f"group {name} ({words})" for name, words, n in
-             (("A", c.a_words, r.a.n), ("B", c.b_words, r.b.n)) if n == 0]
+    empty = [
+        f"group {name} ({words})" for name, words, n in (("A", c.a_words, r.a.n), ("B", c.b_words, r.b.n)) if n == 0
+    ]
     if not empty:
-        return (f"This comparison cannot be computed: the 95% interval is undefined for {r.a.k} of {r.a.n} "
-                f"against {r.b.k} of {r.b.n}. Widen the sidebar filters, or pick another comparison.")
+        return (
+            f"This comparison cannot be computed: the 95% interval is undefined for {r.a.k} of {r.a.n} "
+            f"against {r.b.k} of {r.b.n}. Widen the sidebar filters, or pick another comparison."
+        )
     names = " and ".join(g.split(" (")[0] for g in empty)
-    return (f"This comparison cannot be computed: no incident in view falls in {' or '.join(empty)}, "
-            f"and a share of nothing is undefined. Widen the sidebar filters or the filter of {names}, "
-            "or pick another comparison.")
+    return (
+        f"This comparison cannot be computed: no incident in view falls in {' or '.join(empty)}, "
+        f"and a share of nothing is undefined. Widen the sidebar filters or the filter of {names}, "
+        "or pick another comparison."
+    )
 
 
-FLOW_READING = ("Left: the label a source used for the provider. Right: what the provider was assessed as, "
-                "from evidence. Band widths count incidents.")
+FLOW_READING = (
+    "Left: the label a source used for the provider. Right: what the provider was assessed as, "
+    "from evidence. Band widths count incidents."
+)
 
 
 def flow_note(full: pd.DataFrame, grouped: pd.DataFrame, package: Package, share: float) -> str:
@@ -197,8 +209,10 @@ def flow_note(full: pd.DataFrame, grouped: pd.DataFrame, package: Package, share
     merged = sorted(set(full["label_term"]) - set(grouped["label_term"]), key=lambda c: label(package, c))
     if not merged:
         return FLOW_READING
-    return (f"{FLOW_READING} {label(package, OTHER_LABELS)} groups {', '.join(label(package, c) for c in merged)}: "
-            f"each was used for fewer than {pct(share)} of the incidents in view. The table view lists every label.")
+    return (
+        f"{FLOW_READING} {label(package, OTHER_LABELS)} groups {', '.join(label(package, c) for c in merged)}: "
+        f"each was used for fewer than {pct(share)} of the incidents in view. The table view lists every label."
+    )
 
 
 @dataclass(frozen=True)
@@ -221,17 +235,23 @@ def destination(setting: str, subject: str, body: str) -> Destination:
             new = f"{target.rstrip('/')}/new?" + urlencode({"title": subject, "body": body})
             return Destination(f"A new issue at {target}: the button fills in the text; check it and submit.", new)
         return Destination(f"Open a new issue at {target} and paste the text.", target)
-    return Destination("Open a new issue in the IncidentLens repository's issue tracker and paste the text "
-                       "(CONTRIBUTING.md, 'Correct an incident', says how corrections are checked).", "")
+    return Destination(
+        "Open a new issue in the IncidentLens repository's issue tracker and paste the text "
+        "(CONTRIBUTING.md, 'Correct an incident', says how corrections are checked).",
+        "",
+    )
 
 
-def correction_text(version: str, incident_id: str, title: str, link: str, field: Field, current: str,
-                    proposed: str, evidence: str) -> str:
+def correction_text(
+    version: str, incident_id: str, title: str, link: str, field: Field, current: str, proposed: str, evidence: str
+) -> str:
     """The text a reader sends: what to change, from what, to what, and the public source."""
-    return (f"Correction for the IncidentLens dataset v{version}\n"
-            f"Incident: {title} ({incident_id})\nRecord: {link}\n"
-            f"Field: {field_name(field)} ({field.name}): {field.description}\n"
-            f"Current value: {current}\n"
-            f"Proposed value: {proposed.strip() or '(please fill in)'}\n"
-            f"Public source for the change: {evidence.strip() or '(please add a link)'}\n"
-            f"Prepared on {dt.date.today().isoformat()} from the record page.")
+    return (
+        f"Correction for the IncidentLens dataset v{version}\n"
+        f"Incident: {title} ({incident_id})\nRecord: {link}\n"
+        f"Field: {field_name(field)} ({field.name}): {field.description}\n"
+        f"Current value: {current}\n"
+        f"Proposed value: {proposed.strip() or '(please fill in)'}\n"
+        f"Public source for the change: {evidence.strip() or '(please add a link)'}\n"
+        f"Prepared on {dt.date.today().isoformat()} from the record page."
+    )

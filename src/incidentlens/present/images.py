@@ -58,17 +58,29 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
     out = go.Figure(fig)
     text_width = width - 2 * PAD
     title = wrap(out.layout.title.text or "", TITLE_SIZE, text_width)
-    subtitle = wrap(out.layout.title.subtitle.text or "", SUBTITLE_SIZE, text_width) \
-        if out.layout.title.subtitle.text else []
+    subtitle = (
+        wrap(out.layout.title.subtitle.text or "", SUBTITLE_SIZE, text_width) if out.layout.title.subtitle.text else []
+    )
     header = _block(title, TITLE_SIZE) + (GAP / 2 + _block(subtitle, SUBTITLE_SIZE) if subtitle else 0)
     height = int(out.layout.height or 450)
     out.update_layout(
-        template=pio.templates[TEMPLATE], width=width, height=height, paper_bgcolor="white",
+        template=pio.templates[TEMPLATE],
+        width=width,
+        height=height,
+        paper_bgcolor="white",
         margin={"l": PAD, "r": PAD, "t": PAD + header + GAP, "b": PAD, "autoexpand": True},
-        title={"text": "<br>".join(title), "xref": "container", "x": PAD / width, "xanchor": "left",
-               "yref": "container", "y": 1, "yanchor": "top", "pad": {"t": PAD, "l": 0},
-               "font": {"size": TITLE_SIZE},
-               "subtitle": {"text": "<br>".join(subtitle), "font": {"size": SUBTITLE_SIZE, "color": "#444"}}},
+        title={
+            "text": "<br>".join(title),
+            "xref": "container",
+            "x": PAD / width,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": PAD, "l": 0},
+            "font": {"size": TITLE_SIZE},
+            "subtitle": {"text": "<br>".join(subtitle), "font": {"size": SUBTITLE_SIZE, "color": "#444"}},
+        },
     )
     out.update_xaxes(automargin=True)
     out.update_yaxes(automargin=True)
@@ -86,9 +98,19 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
         margin={"l": left, "r": right, "t": box.top, "b": below + footer},
     )
     for i, text in enumerate(lines):
-        out.add_annotation(text=text, xref="paper", yref="paper", x=(PAD - left) / (width - left - right),
-                           xanchor="left", y=0, yanchor="top", yshift=-(below + GAP + pitch * i),
-                           showarrow=False, align="left", font={"size": FOOTER_SIZE, "color": "#444"})
+        out.add_annotation(
+            text=text,
+            xref="paper",
+            yref="paper",
+            x=(PAD - left) / (width - left - right),
+            xanchor="left",
+            y=0,
+            yanchor="top",
+            yshift=-(below + GAP + pitch * i),
+            showarrow=False,
+            align="left",
+            font={"size": FOOTER_SIZE, "color": "#444"},
+        )
     return out
 
 
@@ -100,12 +122,14 @@ def plot_box(fig: go.Figure) -> Box:
     """Where plotly draws the plot area of `fig`, in pixels, after its automatic margins."""
     probe = go.Figure(fig)
     index = len(probe.layout.shapes)
-    probe.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=0, y1=1, opacity=0,
-                    line={"width": 0})
+    probe.add_shape(type="rect", xref="paper", yref="paper", x0=0, x1=1, y0=0, y1=1, opacity=0, line={"width": 0})
     svg = render(probe, "svg").decode("utf-8")
     number = r"(-?[\d.]+)"
-    match = re.search(rf'<g class="shape-group" data-index="{index}"><path[^>]*? d="M{number},{number}'
-                      rf'H{number}V{number}H', svg)
+    match = re.search(
+        rf'<g class="shape-group" data-index="{index}"><path[^>]*? d="M{number},{number}'
+        rf"H{number}V{number}H",
+        svg,
+    )
     if not match:
         raise RuntimeError("could not find the plot area in plotly's SVG")
     left, bottom, right, top = (float(g) for g in match.groups())

@@ -33,8 +33,9 @@ def takeaways(h: Headline) -> list[str]:
         msp = h.labelled_share("msp")
         managed_types = _managed()
         managed = sum(t.share.k for t in h.labelled_by_type if t.code in managed_types)
-        other = sorted((t for t in h.labelled_by_type if t.code not in managed_types and t.share.k),
-                       key=lambda t: -t.share.k)
+        other = sorted(
+            (t for t in h.labelled_by_type if t.code not in managed_types and t.share.k), key=lambda t: -t.share.k
+        )
         out.append(
             f"Of those {n_lab}, {_n_pct(msp)} involved a provider assessed as an MSP; "
             f"{managed} ({_pct(managed / n_lab)}) were managed-IT providers of any kind (MSP, MSSP, "
@@ -69,8 +70,10 @@ def _ci(share) -> str:
 
 def cite_labelled(h: Headline, permalink: str, today: dt.date | None = None) -> str:
     """A copyable sentence for the labelled-MSP headline figure."""
-    return (f"Of {h.n} incidents ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) were publicly "
-            f"labelled MSP attacks by at least one source. {_source(h, permalink, today)}")
+    return (
+        f"Of {h.n} incidents ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) were publicly "
+        f"labelled MSP attacks by at least one source. {_source(h, permalink, today)}"
+    )
 
 
 def cite_type(h: Headline, code: str, permalink: str, today: dt.date | None = None) -> str:
@@ -78,16 +81,20 @@ def cite_type(h: Headline, code: str, permalink: str, today: dt.date | None = No
     s = h.labelled_share(code)
     phrase = load_package().phrase(code)
     subject = "a provider whose type is unknown" if code == "unknown" else f"a provider assessed as {phrase}"
-    return (f"Of {h.labelled.k} incidents publicly labelled MSP attacks ({h.filter_words}), {s.k} "
-            f"({_ci(s)}) involved {subject}. {_source(h, permalink, today)}")
+    return (
+        f"Of {h.labelled.k} incidents publicly labelled MSP attacks ({h.filter_words}), {s.k} "
+        f"({_ci(s)}) involved {subject}. {_source(h, permalink, today)}"
+    )
 
 
 def dataset_citation(version: str, released: str, today: dt.date | None = None) -> dict[str, str]:
     today = today or dt.date.today()
     year = released[:4] if released else str(today.year)
-    apa = (f"IncidentLens contributors ({year}). IncidentLens: IT-provider-route cyber incidents and "
-           f"how the provider was labelled (Version {version}) [Data set]. CC BY 4.0. "
-           f"Accessed {today.isoformat()}.")
+    apa = (
+        f"IncidentLens contributors ({year}). IncidentLens: IT-provider-route cyber incidents and "
+        f"how the provider was labelled (Version {version}) [Data set]. CC BY 4.0. "
+        f"Accessed {today.isoformat()}."
+    )
     bibtex = (
         f"@misc{{incidentlens_{version.replace('.', '_')},\n"
         f"  author = {{{{IncidentLens contributors}}}},\n"
@@ -136,13 +143,18 @@ def answer_sentence(a: Answer) -> str:
     if k == 0:
         return head + " None is left to compare with what the providers actually were."
     t = a.transitional.k
-    firms = "none of them a transitional firm" if t == 0 else (
-        "1 of them a transitional firm" if t == 1 else f"{t} of them transitional firms")
+    firms = (
+        "none of them a transitional firm"
+        if t == 0
+        else ("1 of them a transitional firm" if t == 1 else f"{t} of them transitional firms")
+    )
     transitional = f" ({firms} still moving from break/fix)" if a.msp.k else ""
     those = "Of that one" if k == 1 else f"Of those {k}"
-    return (f"{head} {those}, {_n_pct(a.msp)} involved a provider assessed as an MSP{transitional}, "
-            f"and {_n_pct(a.break_fix)} a break/fix shop. The provider's service relationship with "
-            f"the victims is documented for {a.documented.k} of the {k}.")
+    return (
+        f"{head} {those}, {_n_pct(a.msp)} involved a provider assessed as an MSP{transitional}, "
+        f"and {_n_pct(a.break_fix)} a break/fix shop. The provider's service relationship with "
+        f"the victims is documented for {a.documented.k} of the {k}."
+    )
 
 
 def robustness_sentence(items: list[Reading]) -> str:
@@ -154,8 +166,10 @@ def robustness_sentence(items: list[Reading]) -> str:
             return "No reading has an incident labelled MSP to compare."
         lo, hi = (round(x * 100) for x in rng)
         ranges.append(f"{lo}%" if lo == hi else f"between {lo}% and {hi}%")
-    return (f"Under every one of the {len(items)} readings of the data, {ranges[0]} of incidents labelled "
-            f"MSP had a provider assessed as an MSP, and {ranges[1]} a break/fix shop.")
+    return (
+        f"Under every one of the {len(items)} readings of the data, {ranges[0]} of incidents labelled "
+        f"MSP had a provider assessed as an MSP, and {ranges[1]} a break/fix shop."
+    )
 
 
 def cite_answer(a: Answer, h: Headline, permalink: str, today: dt.date | None = None) -> str:
@@ -165,10 +179,20 @@ def cite_answer(a: Answer, h: Headline, permalink: str, today: dt.date | None = 
 
 def robustness_rows(items: list[Reading]) -> list[dict]:
     """The robustness chart's table view: one row per reading and measure."""
-    return [{"reading": r.label, "measure": "provider an MSP" if m == "msp" else "provider a break/fix shop",
-             "incidents": s.k, "of labelled MSP": s.n, "share": s.share, "95% CI low": s.low,
-             "95% CI high": s.high, "what the reading does": r.explanation}
-            for r in items for m, s in r.shares.items()]
+    return [
+        {
+            "reading": r.label,
+            "measure": "provider an MSP" if m == "msp" else "provider a break/fix shop",
+            "incidents": s.k,
+            "of labelled MSP": s.n,
+            "share": s.share,
+            "95% CI low": s.low,
+            "95% CI high": s.high,
+            "what the reading does": r.explanation,
+        }
+        for r in items
+        for m, s in r.shares.items()
+    ]
 
 
 def robustness_title(items: list[Reading]) -> str:

@@ -24,28 +24,33 @@ CALLED, WAS = "What sources called it", "What it was"
 
 
 def _ci(df: pd.DataFrame) -> pd.Series:
-    return pd.Series([EMPTY if pd.isna(s) else f"{pct(lo)}–{pct(hi)}" for s, lo, hi in
-                      zip(df["share"], df["low"], df["high"])], index=df.index, dtype=object)
+    return pd.Series(
+        [EMPTY if pd.isna(s) else f"{pct(lo)}–{pct(hi)}" for s, lo, hi in zip(df["share"], df["low"], df["high"])],
+        index=df.index,
+        dtype=object,
+    )
 
 
 def explorer(df: pd.DataFrame, package: Package, record_url: str) -> pd.DataFrame:
     """The Explorer's rows: what it was called and what it was first, then the facts to sort by.
     Labels are listed in vocabulary order, so 'MSP' comes first and 'No name given' last."""
     order = list(package.vocabulary("sources", "label_term"))
-    return pd.DataFrame({
-        CALLED: df["label_terms"].map(lambda v: labels(package, sorted(v, key=order.index))),
-        WAS: df["provider_type"].map(lambda v: label(package, v)),
-        "Incident": df["title"],
-        "Record": [f"{record_url}?id={i}" for i in df["incident_id"]],
-        "Year": pd.to_datetime(df["attack_date"]).dt.year.astype("Int64"),
-        "Victim orgs (low)": df["downstream_orgs_min"].astype("Int64"),
-        "Victim orgs (high)": df["downstream_orgs_max"].astype("Int64"),
-        "Sector": df["victim_sectors"].map(lambda v: labels(package, v)),
-        "Country": df["countries"].map(lambda v: labels(package, v)),
-        "Provider": df["provider_name"].map(provider_name),
-        "Confidence": df["type_confidence"].map(lambda v: label(package, v)),
-        "Sources": df["source_count"],
-    })
+    return pd.DataFrame(
+        {
+            CALLED: df["label_terms"].map(lambda v: labels(package, sorted(v, key=order.index))),
+            WAS: df["provider_type"].map(lambda v: label(package, v)),
+            "Incident": df["title"],
+            "Record": [f"{record_url}?id={i}" for i in df["incident_id"]],
+            "Year": pd.to_datetime(df["attack_date"]).dt.year.astype("Int64"),
+            "Victim orgs (low)": df["downstream_orgs_min"].astype("Int64"),
+            "Victim orgs (high)": df["downstream_orgs_max"].astype("Int64"),
+            "Sector": df["victim_sectors"].map(lambda v: labels(package, v)),
+            "Country": df["countries"].map(lambda v: labels(package, v)),
+            "Provider": df["provider_name"].map(provider_name),
+            "Confidence": df["type_confidence"].map(lambda v: label(package, v)),
+            "Sources": df["source_count"],
+        }
+    )
 
 
 def incident_list(df: pd.DataFrame, package: Package, record_url: str) -> pd.DataFrame:
@@ -56,23 +61,27 @@ def incident_list(df: pd.DataFrame, package: Package, record_url: str) -> pd.Dat
 def record_fields(record: dict, package: Package, resource: str = "incidents") -> pd.DataFrame:
     """Every curated field of one record, named and valued in words, with what it means."""
     fields = package.fields(resource)
-    return pd.DataFrame({
-        "Field": [field_name(fl) for fl in fields],
-        "Value": [field_value(package, fl, record.get(fl.name)) for fl in fields],
-        "What it records": [fl.description for fl in fields],
-    })
+    return pd.DataFrame(
+        {
+            "Field": [field_name(fl) for fl in fields],
+            "Value": [field_value(package, fl, record.get(fl.name)) for fl in fields],
+            "What it records": [fl.description for fl in fields],
+        }
+    )
 
 
 def label_timeline(sources: pd.DataFrame, package: Package) -> pd.DataFrame:
     """Dated sources in order: who called the provider what, and when."""
     dated = sources[sources["published_date"].notna()]
-    return pd.DataFrame({
-        "Date": dated["published_date"].map(date),
-        "Publisher": dated["publisher"],
-        "Label used": dated["label_term"].map(lambda v: label(package, v)),
-        "Words used": dated["label_text"].fillna("").replace("", EMPTY),
-        "Said by": [_speaker(s, t, package) for s, t in zip(dated["speaker"], dated["speaker_type"])],
-    })
+    return pd.DataFrame(
+        {
+            "Date": dated["published_date"].map(date),
+            "Publisher": dated["publisher"],
+            "Label used": dated["label_term"].map(lambda v: label(package, v)),
+            "Words used": dated["label_text"].fillna("").replace("", EMPTY),
+            "Said by": [_speaker(s, t, package) for s, t in zip(dated["speaker"], dated["speaker_type"])],
+        }
+    )
 
 
 def _speaker(speaker: object, speaker_type: str, package: Package) -> str:
@@ -83,49 +92,75 @@ def _speaker(speaker: object, speaker_type: str, package: Package) -> str:
 
 
 def label_flows(df: pd.DataFrame, package: Package) -> pd.DataFrame:
-    return pd.DataFrame({"Called": df["label_term"].map(lambda v: label(package, v)),
-                         "Was": df["provider_type"].map(lambda v: label(package, v)),
-                         "Incidents": df["n"]})
+    return pd.DataFrame(
+        {
+            "Called": df["label_term"].map(lambda v: label(package, v)),
+            "Was": df["provider_type"].map(lambda v: label(package, v)),
+            "Incidents": df["n"],
+        }
+    )
 
 
 def who_labels(df: pd.DataFrame, package: Package) -> pd.DataFrame:
     managed = label(package, "managed_it")
-    return pd.DataFrame({
-        "Who said it": df["speaker_type"].map(lambda v: label(package, v)),
-        "Provider": df["provider_group"].map(lambda g: managed if g == "managed_it" else f"Not {managed}"),
-        "Sources saying 'MSP'": df["k"], "Sources": df["n"],
-        "Share": df["share"].map(pct), "95% CI": _ci(df),
-    })
+    return pd.DataFrame(
+        {
+            "Who said it": df["speaker_type"].map(lambda v: label(package, v)),
+            "Provider": df["provider_group"].map(lambda g: managed if g == "managed_it" else f"Not {managed}"),
+            "Sources saying 'MSP'": df["k"],
+            "Sources": df["n"],
+            "Share": df["share"].map(pct),
+            "95% CI": _ci(df),
+        }
+    )
 
 
 def by_year(df: pd.DataFrame, package: Package) -> pd.DataFrame:
-    return pd.DataFrame({"Year": df["year"], "Provider assessed as": df["provider_type"].map(
-        lambda v: label(package, v)), "Incidents": df["n"]})
+    return pd.DataFrame(
+        {
+            "Year": df["year"],
+            "Provider assessed as": df["provider_type"].map(lambda v: label(package, v)),
+            "Incidents": df["n"],
+        }
+    )
 
 
 def labelled_share_by_year(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Year": df["year"], "Incidents": df["n"], "Labelled MSP": df["k"],
-                         "Share": df["share"].map(pct), "95% CI": _ci(df)})
+    return pd.DataFrame(
+        {
+            "Year": df["year"],
+            "Incidents": df["n"],
+            "Labelled MSP": df["k"],
+            "Share": df["share"].map(pct),
+            "95% CI": _ci(df),
+        }
+    )
 
 
 def by_dimension(df: pd.DataFrame, package: Package, what: str) -> pd.DataFrame:
-    return pd.DataFrame({what.capitalize(): df["value"].map(lambda v: label(package, v)),
-                         "Provider family": df["provider_family"].map(lambda v: label(package, v)),
-                         "Incidents": df["n"]})
+    return pd.DataFrame(
+        {
+            what.capitalize(): df["value"].map(lambda v: label(package, v)),
+            "Provider family": df["provider_family"].map(lambda v: label(package, v)),
+            "Incidents": df["n"],
+        }
+    )
 
 
 def policy_actions(acts: pd.DataFrame, package: Package) -> pd.DataFrame:
     """The government actions, numbered as on the timeline's markers."""
-    return pd.DataFrame({
-        "No.": range(1, len(acts) + 1),
-        "Date": acts["date"].map(date),
-        "Where": acts["jurisdictions"].map(", ".join),
-        "Kind": acts["kind"].map(lambda v: label(package, v)),
-        "Title": acts["title"],
-        "Status": acts["status"].map(lambda v: label(package, v)),
-        "Provider types named": acts["provider_types_named"].map(lambda v: labels(package, v)),
-        "Sources": acts["source_urls"].map(len),
-    })
+    return pd.DataFrame(
+        {
+            "No.": range(1, len(acts) + 1),
+            "Date": acts["date"].map(date),
+            "Where": acts["jurisdictions"].map(", ".join),
+            "Kind": acts["kind"].map(lambda v: label(package, v)),
+            "Title": acts["title"],
+            "Status": acts["status"].map(lambda v: label(package, v)),
+            "Provider types named": acts["provider_types_named"].map(lambda v: labels(package, v)),
+            "Sources": acts["source_urls"].map(len),
+        }
+    )
 
 
 def before_after(ba: pd.DataFrame, package: Package) -> pd.DataFrame:
@@ -136,9 +171,13 @@ def before_after(ba: pd.DataFrame, package: Package) -> pd.DataFrame:
         cols = [name, f"{name}_share", f"{name}_low", f"{name}_high"]
         return [share_cell(*row) for row in ba[cols].itertuples(index=False)]
 
-    return pd.DataFrame({"Provider assessed as": ba["provider_type"].map(lambda v: label(package, v)),
-                         f"Two years before (n={nb})": side("before"),
-                         f"Two years after (n={na})": side("after")})
+    return pd.DataFrame(
+        {
+            "Provider assessed as": ba["provider_type"].map(lambda v: label(package, v)),
+            f"Two years before (n={nb})": side("before"),
+            f"Two years after (n={na})": side("after"),
+        }
+    )
 
 
 def dictionary(package: Package) -> pd.DataFrame:
@@ -147,31 +186,39 @@ def dictionary(package: Package) -> pd.DataFrame:
     for res in package.resource_names():
         for fl in package.fields(res):
             allowed = fl.enum or fl.item_enum or ()
-            rows.append({"File": f"{res}.csv", "Column": fl.name, "Meaning": fl.description,
-                         "Type": fl.type + (" list (;-separated)" if fl.is_list else ""),
-                         "Required": "yes" if fl.required else "no",
-                         "Allowed values": ", ".join(allowed)})
+            rows.append(
+                {
+                    "File": f"{res}.csv",
+                    "Column": fl.name,
+                    "Meaning": fl.description,
+                    "Type": fl.type + (" list (;-separated)" if fl.is_list else ""),
+                    "Required": "yes" if fl.required else "no",
+                    "Allowed values": ", ".join(allowed),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def vocabulary(package: Package, resource: str, name: str) -> pd.DataFrame:
     """One vocabulary: each code, its label and its definition (and family, for provider types)."""
     vocab = package.vocabulary(resource, name)
-    out = pd.DataFrame({"Code": list(vocab), "Label": [label(package, c) for c in vocab],
-                        "Definition": list(vocab.values())})
+    out = pd.DataFrame(
+        {"Code": list(vocab), "Label": [label(package, c) for c in vocab], "Definition": list(vocab.values())}
+    )
     if name == "provider_type":
         out.insert(2, "Family", [label(package, package.type_family.get(c, "unknown")) for c in vocab])
     return out
 
 
-
 def disagreements(df: pd.DataFrame, package: Package) -> pd.DataFrame:
     """The coders' disagreements in plain words: types by their labels, the resolving rule named."""
     rules = package.vocabulary("incidents", "type_rule")
-    return pd.DataFrame({
-        "Incident": df["incident_id"],
-        "Published type": [package.label(c) for c in df["published"]],
-        "Second coder": [package.label(c) for c in df["second_coder"]],
-        "Resolved by": [package.label(r) if r in rules else f"Rule {r}" for r in df["rule"]],
-        "How": df["resolution"],
-    })
+    return pd.DataFrame(
+        {
+            "Incident": df["incident_id"],
+            "Published type": [package.label(c) for c in df["published"]],
+            "Second coder": [package.label(c) for c in df["second_coder"]],
+            "Resolved by": [package.label(r) if r in rules else f"Rule {r}" for r in df["rule"]],
+            "How": df["resolution"],
+        }
+    )

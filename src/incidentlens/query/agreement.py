@@ -31,16 +31,21 @@ class Agreement:
         return self.n - self.agreed
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "disagreements": self.disagreements,
-                "method": "Cohen's kappa, asymptotic 95% interval (statsmodels), clipped to [-1, 1]"}
+        return {
+            **asdict(self),
+            "disagreements": self.disagreements,
+            "method": "Cohen's kappa, asymptotic 95% interval (statsmodels), clipped to [-1, 1]",
+        }
 
     def sentence(self) -> str:
         if not self.n or self.kappa is None:
             return "No second coding is recorded for this dataset."
-        return (f"A second coder, blind to the published coding, agreed on the provider type for "
-                f"{self.agreed} of {self.n} incidents (Cohen's kappa {self.kappa:.2f}, 95% CI "
-                f"{self.low:.2f}–{self.high:.2f}); each of the {self.disagreements} disagreements was "
-                "resolved by a codebook rule.")
+        return (
+            f"A second coder, blind to the published coding, agreed on the provider type for "
+            f"{self.agreed} of {self.n} incidents (Cohen's kappa {self.kappa:.2f}, 95% CI "
+            f"{self.low:.2f}–{self.high:.2f}); each of the {self.disagreements} disagreements was "
+            "resolved by a codebook rule."
+        )
 
 
 def kappa(first: list[str], second: list[str]) -> tuple[float, float, float] | None:
@@ -73,6 +78,8 @@ def disagreements(db: Database) -> pd.DataFrame:
     """Every incident the two coders typed differently, with the rule that resolved it."""
     if "coding_agreement" not in set(db.query("SELECT table_name FROM duckdb_tables()")["table_name"]):
         return pd.DataFrame(columns=["incident_id", "published", "second_coder", "rule", "resolution"])
-    return db.query("SELECT incident_id, coder1_type AS published, coder2_type AS second_coder, "
-                    "resolution_rule AS rule, resolution FROM coding_agreement WHERE agree = 'no' "
-                    "ORDER BY incident_id")
+    return db.query(
+        "SELECT incident_id, coder1_type AS published, coder2_type AS second_coder, "
+        "resolution_rule AS rule, resolution FROM coding_agreement WHERE agree = 'no' "
+        "ORDER BY incident_id"
+    )

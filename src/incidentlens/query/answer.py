@@ -35,9 +35,15 @@ class Answer:
     version: str
 
     def as_dict(self) -> dict:
-        return {"filter": self.filter_words, "dataset_version": self.version, "n_incidents": self.n,
-                **{name: getattr(self, name).as_dict()
-                   for name in ("labelled", "msp", "break_fix", "transitional", "documented")}}
+        return {
+            "filter": self.filter_words,
+            "dataset_version": self.version,
+            "n_incidents": self.n,
+            **{
+                name: getattr(self, name).as_dict()
+                for name in ("labelled", "msp", "break_fix", "transitional", "documented")
+            },
+        }
 
 
 @dataclass(frozen=True)
@@ -50,16 +56,21 @@ class Reading:
     shares: dict[str, Share]  # measure -> share among incidents labelled MSP under this reading
 
     def as_dict(self) -> dict:
-        return {"code": self.code, "label": self.label, "explanation": self.explanation,
-                **{m: s.as_dict() for m, s in self.shares.items()}}
+        return {
+            "code": self.code,
+            "label": self.label,
+            "explanation": self.explanation,
+            **{m: s.as_dict() for m, s in self.shares.items()},
+        }
 
 
 def frame(db: Database, f: Filters) -> pd.DataFrame:
     """The incidents in view, with the columns every reading needs (one row per incident)."""
     where, params = f.where()
     has_second = "coding_agreement" in set(db.query("SELECT table_name FROM duckdb_tables()")["table_name"])
-    second = ("(SELECT coder2_type FROM coding_agreement c WHERE c.incident_id = i.incident_id)"
-              if has_second else "NULL")
+    second = (
+        "(SELECT coder2_type FROM coding_agreement c WHERE c.incident_id = i.incident_id)" if has_second else "NULL"
+    )
     return db.query(
         f"""SELECT i.incident_id, i.provider_type, i.provider_maturity, i.type_confidence,
                    nullif(i.alt_provider_type, '') AS alt_provider_type, i.service_relationship,
@@ -79,11 +90,14 @@ def answer(df: pd.DataFrame, filter_words: str, version: str) -> Answer:
     k = len(lab)
     msp = lab["provider_type"] == "msp"
     return Answer(
-        n=len(df), labelled=share(k, len(df)), msp=share(int(msp.sum()), k),
+        n=len(df),
+        labelled=share(k, len(df)),
+        msp=share(int(msp.sum()), k),
         break_fix=share(int((lab["provider_type"] == "break_fix").sum()), k),
         transitional=share(int((msp & (lab["provider_maturity"] == "transitional")).sum()), k),
         documented=share(int((lab["service_relationship"] != "not_documented").sum()), k),
-        filter_words=filter_words, version=version,
+        filter_words=filter_words,
+        version=version,
     )
 
 
@@ -92,8 +106,9 @@ def _shares(labelled: pd.Series, types: pd.Series) -> dict[str, Share]:
     return {m: share(int((chosen == m).sum()), len(chosen)) for m in MEASURES}
 
 
-def _with(df: pd.DataFrame, keep: pd.Series | None = None, types: pd.Series | None = None,
-          labelled: str = "labelled_msp") -> dict[str, Share]:
+def _with(
+    df: pd.DataFrame, keep: pd.Series | None = None, types: pd.Series | None = None, labelled: str = "labelled_msp"
+) -> dict[str, Share]:
     rows = df if keep is None else df[keep]
     return _shares(rows[labelled], (rows["provider_type"] if types is None else types[rows.index]))
 
@@ -102,28 +117,49 @@ Rule = Callable[[pd.DataFrame], dict[str, Share]]
 
 READINGS: tuple[tuple[str, str, str, Rule], ...] = (
     ("published", "Published coding", "Every incident as coded in this release.", _with),
-    ("high_confidence", "High-confidence codings only",
-     "Only incidents whose type rests on dated, direct evidence (rule C1).",
-     lambda d: _with(d, keep=d["type_confidence"] == "high")),
-    ("alternative", "Alternative codings",
-     "Where a rule is contestable, the recorded alternative type replaces the published one.",
-     lambda d: _with(d, types=d["alt_provider_type"].fillna(d["provider_type"]))),
-    ("second_coder", "Second coder's coding",
-     "The blind second coder's type (rule A1) replaces the published one.",
-     lambda d: _with(d, keep=d["second_type"].notna(), types=d["second_type"])),
-    ("transitional_as_break_fix", "Transitional MSPs counted as break/fix",
-     "Providers coded as transitional MSPs (rule T13) count as break/fix shops.",
-     lambda d: _with(d, types=d["provider_type"].where(d["provider_maturity"] != "transitional", "break_fix"))),
-    ("unknown_excluded", "Unknown types left out",
-     "Incidents whose provider type could not be established are dropped from the base.",
-     lambda d: _with(d, keep=d["provider_type"] != "unknown")),
-    ("originals_only", "Reposts ignored",
-     "Only original publications count as labels; an incident labelled MSP only in a syndicated "
-     "copy is not counted as labelled.",
-     lambda d: _with(d, labelled="labelled_originals")),
-    ("every_copy", "Every copy counted",
-     "Every source row counts, reposts included, however many copies of one story there are.",
-     lambda d: _with(d, labelled="labelled_any")),
+    (
+        "high_confidence",
+        "High-confidence codings only",
+        "Only incidents whose type rests on dated, direct evidence (rule C1).",
+        lambda d: _with(d, keep=d["type_confidence"] == "high"),
+    ),
+    (
+        "alternative",
+        "Alternative codings",
+        "Where a rule is contestable, the recorded alternative type replaces the published one.",
+        lambda d: _with(d, types=d["alt_provider_type"].fillna(d["provider_type"])),
+    ),
+    (
+        "second_coder",
+        "Second coder's coding",
+        "The blind second coder's type (rule A1) replaces the published one.",
+        lambda d: _with(d, keep=d["second_type"].notna(), types=d["second_type"]),
+    ),
+    (
+        "transitional_as_break_fix",
+        "Transitional MSPs counted as break/fix",
+        "Providers coded as transitional MSPs (rule T13) count as break/fix shops.",
+        lambda d: _with(d, types=d["provider_type"].where(d["provider_maturity"] != "transitional", "break_fix")),
+    ),
+    (
+        "unknown_excluded",
+        "Unknown types left out",
+        "Incidents whose provider type could not be established are dropped from the base.",
+        lambda d: _with(d, keep=d["provider_type"] != "unknown"),
+    ),
+    (
+        "originals_only",
+        "Reposts ignored",
+        "Only original publications count as labels; an incident labelled MSP only in a syndicated "
+        "copy is not counted as labelled.",
+        lambda d: _with(d, labelled="labelled_originals"),
+    ),
+    (
+        "every_copy",
+        "Every copy counted",
+        "Every source row counts, reposts included, however many copies of one story there are.",
+        lambda d: _with(d, labelled="labelled_any"),
+    ),
 )
 
 

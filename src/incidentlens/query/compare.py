@@ -16,11 +16,9 @@ from incidentlens.query.stats import Difference, difference
 MAX_SLICE = 500
 EUROPE = "AT,BE,CH,DE,DK,ES,FI,FR,GB,IE,IT,NL,NO,PL,SE"
 PRESETS: dict[str, tuple[str, str]] = {
-    "Labelled MSP by trade press vs by mainstream media": ("labelled_by=trade_press",
-                                                           "labelled_by=mainstream_media"),
+    "Labelled MSP by trade press vs by mainstream media": ("labelled_by=trade_press", "labelled_by=mainstream_media"),
     "Labelled MSP vs never labelled MSP": ("label=msp", "label=not_msp"),
-    "Before vs after the Five Eyes MSP advisory (2017–2021 vs 2022–2025)": ("years=2017-2021",
-                                                                             "years=2022-2025"),
+    "Before vs after the Five Eyes MSP advisory (2017–2021 vs 2022–2025)": ("years=2017-2021", "years=2022-2025"),
     "US vs Europe": ("country=US", f"country={EUROPE}"),
 }
 
@@ -62,9 +60,10 @@ class Comparison:
         if r.diff is None or r.low is None or r.high is None:
             return f"Cannot compare: one of the groups has no incidents ({a.n} vs {b.n})."
         flag = " Small sample: read with care." if r.small_sample else ""
-        return (f"{what}: {a.k} of {a.n}, {a.percent()}, in A vs {b.k} of {b.n}, {b.percent()}, in B; "
-                f"difference {r.diff * 100:+.0f} points (95% CI {r.low * 100:+.0f} to {r.high * 100:+.0f})."
-                + flag)
+        return (
+            f"{what}: {a.k} of {a.n}, {a.percent()}, in A vs {b.k} of {b.n}, {b.percent()}, in B; "
+            f"difference {r.diff * 100:+.0f} points (95% CI {r.low * 100:+.0f} to {r.high * 100:+.0f})." + flag
+        )
 
     def as_dict(self) -> dict:
         return {"provider_type": self.code, "a": self.a_words, "b": self.b_words, **self.result.as_dict()}

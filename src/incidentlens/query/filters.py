@@ -42,6 +42,8 @@ class Key:
         return "--" + self.name.replace("_", "-")
 
 
+# One key per two lines, unformatted, so that adding a filter stays a one-entry diff.
+# fmt: off
 KEYS: tuple[Key, ...] = (
     Key("ptype", "Provider assessed as", "provider_type", False, ("incidents", "provider_type"),
         "whose provider was assessed as {values}", "assessed provider types, e.g. msp,break_fix"),
@@ -64,6 +66,7 @@ KEYS: tuple[Key, ...] = (
     Key("conf", "Coding confidence", "type_confidence", False, ("incidents", "type_confidence"),
         "with {lower}-confidence coding", "coding confidence: high, medium, low"),
 )
+# fmt: on
 BY_NAME = {k.name: k for k in KEYS}
 LIST_KEYS = tuple(k.name for k in KEYS)
 ALL_KEYS = ("years", *LIST_KEYS, "q")
@@ -83,8 +86,7 @@ class Filters:
             raise TypeError(f"unknown filter key(s): {', '.join(sorted(unknown))}")
         object.__setattr__(self, "years", tuple(years) if years else None)
         object.__setattr__(self, "q", q)
-        object.__setattr__(self, "chosen", tuple(
-            (k, tuple(sorted(set(lists[k])))) for k in LIST_KEYS if lists.get(k)))
+        object.__setattr__(self, "chosen", tuple((k, tuple(sorted(set(lists[k])))) for k in LIST_KEYS if lists.get(k)))
 
     def __getattr__(self, name: str) -> tuple[str, ...]:
         if name in BY_NAME:

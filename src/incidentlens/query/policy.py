@@ -12,8 +12,36 @@ from incidentlens.query.filters import Filters
 from incidentlens.query.stats import share
 
 # EU member states (ISO 3166-1 alpha-2), for actions whose jurisdiction is "EU".
-EU = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
-      "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "EU")
+EU = (
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "EU",
+)
 WINDOW_YEARS = 2
 
 
@@ -43,8 +71,10 @@ def _where(jurisdictions: list[str]) -> tuple[str, list]:
                 countries.add(country)
         else:
             countries.add(j)
-    return ("(list_has_any(countries, ?::VARCHAR[]) OR list_has_any(us_states, ?::VARCHAR[]))",
-            [sorted(countries), sorted(states)])
+    return (
+        "(list_has_any(countries, ?::VARCHAR[]) OR list_has_any(us_states, ?::VARCHAR[]))",
+        [sorted(countries), sorted(states)],
+    )
 
 
 def before_after(db: Database, f: Filters, jurisdictions: list[str], date: dt.date) -> pd.DataFrame:
@@ -65,9 +95,19 @@ def before_after(db: Database, f: Filters, jurisdictions: list[str], date: dt.da
     out = []
     for r in df.itertuples():
         b, a = share(int(r.before), nb), share(int(r.after), na)
-        out.append({"provider_type": r.provider_type, "before": b.k, "before_share": b.share,
-                    "before_low": b.low, "before_high": b.high, "after": a.k, "after_share": a.share,
-                    "after_low": a.low, "after_high": a.high})
+        out.append(
+            {
+                "provider_type": r.provider_type,
+                "before": b.k,
+                "before_share": b.share,
+                "before_low": b.low,
+                "before_high": b.high,
+                "after": a.k,
+                "after_share": a.share,
+                "after_low": a.low,
+                "after_high": a.high,
+            }
+        )
     return pd.DataFrame(out)
 
 

@@ -20,10 +20,26 @@ from incidentlens.query.stats import Share, share
 DIMENSIONS: dict[str, tuple[str, bool]] = {k.name: (k.column, k.list_column) for k in KEYS}
 
 EXPLORER_COLUMNS = [
-    "incident_id", "title", "attack_date", "attack_date_precision", "countries", "us_states",
-    "victim_sectors", "provider_name", "provider_type", "provider_family", "type_confidence",
-    "route", "attack_type", "downstream_orgs_min", "downstream_orgs_max", "labelled_msp",
-    "label_terms", "msp_label_by", "source_count", "independent_sources",
+    "incident_id",
+    "title",
+    "attack_date",
+    "attack_date_precision",
+    "countries",
+    "us_states",
+    "victim_sectors",
+    "provider_name",
+    "provider_type",
+    "provider_family",
+    "type_confidence",
+    "route",
+    "attack_type",
+    "downstream_orgs_min",
+    "downstream_orgs_max",
+    "labelled_msp",
+    "label_terms",
+    "msp_label_by",
+    "source_count",
+    "independent_sources",
 ]
 
 
@@ -148,14 +164,23 @@ def facet_index(db: Database) -> None:
         if db.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [FACET_ROWS]):
             return
         cur = db.con.cursor()  # as every query: the connection itself is not for several threads
-        cur.execute(f"CREATE TABLE {FACET_CODES} AS " + " UNION ALL ".join(
-            f"""SELECT '{k}' AS key, (row_number() OVER (ORDER BY t) - 1)::INTEGER AS code, t, vals FROM (
+        cur.execute(
+            f"CREATE TABLE {FACET_CODES} AS "
+            + " UNION ALL ".join(
+                f"""SELECT '{k}' AS key, (row_number() OVER (ORDER BY t) - 1)::INTEGER AS code, t, vals FROM (
                     SELECT DISTINCT {text(k)} AS t, {c if is_list else f"[{c}]"} AS vals FROM incidents)"""
-            for k, (c, is_list) in ((k, DIMENSIONS[k]) for k in FACETS)))
-        joins = " ".join(f"LEFT JOIN (SELECT code AS c_{k}, t AS t_{k} FROM {FACET_CODES} WHERE key = '{k}') "
-                         f"ON t_{k} = {text(k, 'i.')}" for k in FACETS)
-        cur.execute(f"CREATE TABLE {FACET_ROWS} AS SELECT {', '.join(f'c_{k} AS {k}' for k in FACETS)}, "
-                    f"i.attack_year, i.labelled_msp FROM incidents i {joins} ORDER BY i.rowid")
+                for k, (c, is_list) in ((k, DIMENSIONS[k]) for k in FACETS)
+            )
+        )
+        joins = " ".join(
+            f"LEFT JOIN (SELECT code AS c_{k}, t AS t_{k} FROM {FACET_CODES} WHERE key = '{k}') "
+            f"ON t_{k} = {text(k, 'i.')}"
+            for k in FACETS
+        )
+        cur.execute(
+            f"CREATE TABLE {FACET_ROWS} AS SELECT {', '.join(f'c_{k} AS {k}' for k in FACETS)}, "
+            f"i.attack_year, i.labelled_msp FROM incidents i {joins} ORDER BY i.rowid"
+        )
         cur.close()
 
 
@@ -172,8 +197,9 @@ def _where_coded(f: Filters) -> tuple[str, str, list]:
         chosen = [v for v in values if (key, v) != ("label", NOT_MSP)]
         parts = ["NOT c.labelled_msp"] if len(chosen) < len(values) else []
         if chosen:
-            parts.append(f"c.{key} IN (SELECT code FROM {FACET_CODES} WHERE key = '{key}' "
-                         "AND list_has_any(vals, ?::VARCHAR[]))")
+            parts.append(
+                f"c.{key} IN (SELECT code FROM {FACET_CODES} WHERE key = '{key}' AND list_has_any(vals, ?::VARCHAR[]))"
+            )
             params.append(chosen)
         clauses.append("(" + " OR ".join(parts) + ")")
     source = f"{FACET_ROWS} c"
@@ -196,14 +222,17 @@ def sidebar_counts(db: Database, f: Filters) -> dict[str, dict[str, int]]:
     for others, keys in groups.items():
         source, where, params = _where_coded(others)
         long = " UNION ALL ".join(f"SELECT '{k}' AS key, {k} AS code, n, not_msp FROM g WHERE g_{k} = 0" for k in keys)
-        not_msp = (f"UNION ALL SELECT 'label', '{NOT_MSP}', coalesce(sum(not_msp), 0)::BIGINT FROM long "
-                   "WHERE key = 'label'") if "label" in keys else ""
+        not_msp = (
+            (f"UNION ALL SELECT 'label', '{NOT_MSP}', coalesce(sum(not_msp), 0)::BIGINT FROM long WHERE key = 'label'")
+            if "label" in keys
+            else ""
+        )
         df = db.query(
             f"""WITH g AS (
-                    SELECT {', '.join(f'c.{k}, grouping(c.{k}) AS g_{k}' for k in keys)},
+                    SELECT {", ".join(f"c.{k}, grouping(c.{k}) AS g_{k}" for k in keys)},
                            count(*) AS n, count(*) FILTER (WHERE NOT c.labelled_msp) AS not_msp
                     FROM {source} WHERE {where}
-                    GROUP BY GROUPING SETS ({', '.join(f'(c.{k})' for k in keys)})),
+                    GROUP BY GROUPING SETS ({", ".join(f"(c.{k})" for k in keys)})),
                 long AS ({long})
                 SELECT key, value, sum(n)::BIGINT AS n FROM (
                     SELECT long.key, unnest(fc.vals) AS value, long.n FROM long JOIN {FACET_CODES} fc USING (key, code))
@@ -331,4 +360,3 @@ def year_bounds(db: Database) -> tuple[int, int]:
     if pd.isna(lo):
         return (2017, 2026)
     return int(lo), int(hi)
-

@@ -36,8 +36,7 @@ class Share:
         """'42% (95% CI 30–55%)', or 'n/a' for an empty base."""
         if self.share is None or self.low is None or self.high is None:
             return "n/a"
-        return (f"{self.share * 100:.{digits}f}% "
-                f"(95% CI {self.low * 100:.{digits}f}–{self.high * 100:.{digits}f}%)")
+        return f"{self.share * 100:.{digits}f}% (95% CI {self.low * 100:.{digits}f}–{self.high * 100:.{digits}f}%)"
 
 
 def share(k: int, n: int) -> Share:
@@ -68,8 +67,14 @@ class Difference:
         return self.a.small_sample or self.b.small_sample
 
     def as_dict(self) -> dict:
-        return {"a": self.a.as_dict(), "b": self.b.as_dict(), "diff": self.diff,
-                "low": self.low, "high": self.high, "small_sample": self.small_sample}
+        return {
+            "a": self.a.as_dict(),
+            "b": self.b.as_dict(),
+            "diff": self.diff,
+            "low": self.low,
+            "high": self.high,
+            "small_sample": self.small_sample,
+        }
 
 
 def difference(k1: int, n1: int, k2: int, n2: int) -> Difference:

@@ -35,6 +35,7 @@ PAGES = (
     ("pages/methodology.py", "Methodology", ":material/menu_book:"),
 )
 
+
 @st.cache_resource(show_spinner="Loading the dataset…")
 def _database(directory: str) -> Database:
     db = load(directory)
@@ -50,13 +51,17 @@ def _sidebar_counts(directory: str, version: str, f: flt.Filters, _db: Database)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _sidebar_fixed(directory: str, version: str, _db: Database) -> tuple[tuple[int, int], dict[str, list[str]],
-                                                                          dict[str, str | None]]:
+def _sidebar_fixed(
+    directory: str, version: str, _db: Database
+) -> tuple[tuple[int, int], dict[str, list[str]], dict[str, str | None]]:
     """What the sidebar shows that depends on the dataset only, made once: the year bounds, the
     options of each key with a vocabulary in the order shown, and each key's help text."""
     allowed = flt.allowed_values(_db.package)
-    options = {spec.name: sorted(allowed[spec.name], key=lambda v: (v == "unknown", humanise(v)))
-               for spec in flt.KEYS if spec.vocabulary is not None}
+    options = {
+        spec.name: sorted(allowed[spec.name], key=lambda v: (v == "unknown", humanise(v)))
+        for spec in flt.KEYS
+        if spec.vocabulary is not None
+    }
     return queries.year_bounds(_db), options, {spec.name: _descriptions(_db.package, spec) for spec in flt.KEYS}
 
 
@@ -67,8 +72,10 @@ def start(page: str) -> tuple[Database, flt.Filters]:
     st.set_page_config(page_title=f"{title} · IncidentLens", page_icon="🔎", layout="wide")
     if page == "app.py" and _asked_path():
         # Streamlit runs the Overview for a path no page has: say so, so it does not pass for that page.
-        st.warning(f"There is no page at /{plain(_asked_path())}, so this is the Overview. The pages are "
-                   "listed on the left.", icon=":material/link_off:")
+        st.warning(
+            f"There is no page at /{plain(_asked_path())}, so this is the Overview. The pages are listed on the left.",
+            icon=":material/link_off:",
+        )
     nav = st.sidebar.container()
     db = database()
     f = sidebar_filters(db)
@@ -163,7 +170,9 @@ def sidebar_filters(db: Database) -> flt.Filters:
             else:
                 options = vocabulary_options[key]
             st.multiselect(
-                spec.label, options, key=f"w_{key}",
+                spec.label,
+                options,
+                key=f"w_{key}",
                 format_func=lambda v, c=counts: f"{_pretty(v)} ({c.get(v, 0)})",
                 help=helps[key],
             )
@@ -181,8 +190,11 @@ def sidebar_filters(db: Database) -> flt.Filters:
 
 
 def _pretty(value: str) -> str:
-    return "Not labelled MSP by any source" if value == flt.NOT_MSP else (
-        value if re.fullmatch(r"[A-Z]{2}", value) else humanise(value))
+    return (
+        "Not labelled MSP by any source"
+        if value == flt.NOT_MSP
+        else (value if re.fullmatch(r"[A-Z]{2}", value) else humanise(value))
+    )
 
 
 def _descriptions(pkg, spec: flt.Key) -> str | None:
@@ -207,8 +219,11 @@ def permalink(page: str = "", extra: dict | None = None) -> str:
     """An absolute link to this view, for copying and citing: the page, the filters and, for the
     page being shown, its own state in the URL (section, breakdown, comparison, action, …)."""
     f: flt.Filters = st.session_state.get("applied", flt.Filters())
-    own = {k: st.query_params[k] for k in st.query_params if k not in FILTER_KEYS} \
-        if page == st.session_state.get("page_path") else {}
+    own = (
+        {k: st.query_params[k] for k in st.query_params if k not in FILTER_KEYS}
+        if page == st.session_state.get("page_path")
+        else {}
+    )
     return links.permalink(base_url(), page, {**f.to_params(), **own, **(extra or {})})
 
 
@@ -247,15 +262,16 @@ def header(title: str, db: Database, f: flt.Filters, page: str) -> None:
             st.caption(f"This is a {links.LOCAL_NOTE}. {links.HOW_TO_SET}")
 
 
-DEFINITIONS = ("MSP: managed service provider, an ongoing contract to manage a customer's IT with "
-               "privileged access (NIS2 art. 6(39)). Labelled MSP: at least one source used the term, a "
-               "repost counting once. Assessed type: coded from evidence of what the provider sold and did.")
+DEFINITIONS = (
+    "MSP: managed service provider, an ongoing contract to manage a customer's IT with "
+    "privileged access (NIS2 art. 6(39)). Labelled MSP: at least one source used the term, a "
+    "repost counting once. Assessed type: coded from evidence of what the provider sold and did."
+)
 
 
 def source_line(page: str) -> str:
     db = database()
-    return (f"IncidentLens dataset v{db.version}, accessed {dt.date.today().isoformat()}, "
-            f"{links.cite(permalink(page))}")
+    return f"IncidentLens dataset v{db.version}, accessed {dt.date.today().isoformat()}, {links.cite(permalink(page))}"
 
 
 def _image(fig: go.Figure, line: str, fmt: str) -> bytes:
@@ -267,13 +283,18 @@ def _image(fig: go.Figure, line: str, fmt: str) -> bytes:
 def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
     """A chart with its chart/table toggle, image downloads, source line and description. A
     fragment: switching between chart and table reruns only this, not the whole page."""
-    view = st.segmented_control("View", ["Chart", "Table"], default="Chart", key=f"view_{key}",
-                                label_visibility="collapsed")
+    view = st.segmented_control(
+        "View", ["Chart", "Table"], default="Chart", key=f"view_{key}", label_visibility="collapsed"
+    )
     if view == "Table":
         st.dataframe(data, hide_index=True, width="stretch")
     else:
-        st.plotly_chart(fig, width="stretch", key=f"chart_{key}",
-                        config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
+        st.plotly_chart(
+            fig,
+            width="stretch",
+            key=f"chart_{key}",
+            config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}},
+        )
     line = source_line(page)
     st.caption(f"Source: {plain(line)}  \n{plain(alt_text(fig))}")
     db = database()
@@ -284,7 +305,8 @@ def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
         col.download_button(
             f"{fmt.upper()} image",
             data=partial(_image, fig, line, fmt),
-            file_name=f"incidentlens-{db.version}-{key}.{fmt}", on_click="ignore", key=f"img_{key}_{fmt}",
+            file_name=f"incidentlens-{db.version}-{key}.{fmt}",
+            on_click="ignore",
+            key=f"img_{key}_{fmt}",
             mime="image/png" if fmt == "png" else "image/svg+xml",
         )
-

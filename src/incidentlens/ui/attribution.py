@@ -14,17 +14,21 @@ from incidentlens.ui import plain
 SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
 MINOR = 0.10  # label terms used for fewer incidents than this share are one node in the flow chart
 # Breakdowns: filter key -> the word the charts use for it (they treat "country" and "US state" as codes).
-DIMENSIONS = {"sector": "sector", "country": "country", "state": "US state", "route": "route",
-              "attack": "attack type"}
+DIMENSIONS = {"sector": "sector", "country": "country", "state": "US state", "route": "route", "attack": "attack type"}
 CUSTOM = "Custom"
 
 
 def breakdown() -> tuple[str, str]:
     """Which dimension the 'Where and whom' section breaks the incidents down by (`by=` in the URL)."""
     wanted = st.query_params.get("by", "")
-    key = st.segmented_control("Break down by", list(DIMENSIONS), default=wanted if wanted in DIMENSIONS else "sector",
-                               required=True, key="by_pick",
-                               format_func=lambda k: DIMENSIONS[k][:1].upper() + DIMENSIONS[k][1:])
+    key = st.segmented_control(
+        "Break down by",
+        list(DIMENSIONS),
+        default=wanted if wanted in DIMENSIONS else "sector",
+        required=True,
+        key="by_pick",
+        format_func=lambda k: DIMENSIONS[k][:1].upper() + DIMENSIONS[k][1:],
+    )
     st.query_params["by"] = key
     return key, DIMENSIONS[key]
 
@@ -37,15 +41,21 @@ def high_confidence_toggle(f: Filters) -> None:
     """A shortcut to the sidebar's confidence filter, so the view it gives is in the URL
     (`conf=high`) and in "Showing: …" like every other filter."""
     st.session_state["high_only"] = f.conf == ("high",)
-    st.toggle("High-confidence codings only", key="high_only", on_change=_set_confidence,
-              help="Redraw every chart using only incidents whose provider type is coded with high "
-                   "confidence (a sensitivity check). Same as Coding confidence = High in the sidebar.")
+    st.toggle(
+        "High-confidence codings only",
+        key="high_only",
+        on_change=_set_confidence,
+        help="Redraw every chart using only incidents whose provider type is coded with high "
+        "confidence (a sensitivity check). Same as Coding confidence = High in the sidebar.",
+    )
 
 
 def _default_preset(db: Database, f: Filters) -> str:
     """The first preset with data on both sides: ten incidents or more each if any has that."""
-    sizes = {name: [queries.count(db, compare.combine(f, compare.parse_slice(text, db.package).filters))
-                    for text in pair] for name, pair in compare.PRESETS.items()}
+    sizes = {
+        name: [queries.count(db, compare.combine(f, compare.parse_slice(text, db.package).filters)) for text in pair]
+        for name, pair in compare.PRESETS.items()
+    }
     for need in (SMALL_SAMPLE, 1):
         found = next((name for name, ns in sizes.items() if min(ns) >= need), None)
         if found:
@@ -63,8 +73,13 @@ def _slices(db: Database, f: Filters) -> tuple[str, str]:
     if preset != CUSTOM:
         return compare.PRESETS[preset]
     c1, c2 = st.columns(2)
-    text_a = c1.text_input("Group A (URL-style filter)", url_a or "labelled_by=trade_press", max_chars=500,
-                           key="cmp_a", help="e.g. years=2019-2021&sector=dental")
+    text_a = c1.text_input(
+        "Group A (URL-style filter)",
+        url_a or "labelled_by=trade_press",
+        max_chars=500,
+        key="cmp_a",
+        help="e.g. years=2019-2021&sector=dental",
+    )
     text_b = c2.text_input("Group B (URL-style filter)", url_b or "label=not_msp", max_chars=500, key="cmp_b")
     return text_a, text_b
 
@@ -72,14 +87,21 @@ def _slices(db: Database, f: Filters) -> tuple[str, str]:
 def comparison(db: Database, f: Filters) -> None:
     """Two slices of the incidents in view, the share of one provider type in each, and the
     difference with its 95% interval; an empty side is explained instead of shown as 'n/a'."""
-    st.caption("Pick two slices of the incidents in view; see the share whose provider was assessed as one "
-               "type in each, and the difference with a 95% interval (Newcombe's method).")
+    st.caption(
+        "Pick two slices of the incidents in view; see the share whose provider was assessed as one "
+        "type in each, and the difference with a 95% interval (Newcombe's method)."
+    )
     pkg = db.package
     text_a, text_b = _slices(db, f)
     types = list(pkg.type_family)
     wanted = st.query_params.get("cshare", "msp")
-    code = st.selectbox("Share of incidents whose provider was assessed as", types, format_func=pkg.label,
-                        index=types.index(wanted) if wanted in types else 0, key="cmp_share")
+    code = st.selectbox(
+        "Share of incidents whose provider was assessed as",
+        types,
+        format_func=pkg.label,
+        index=types.index(wanted) if wanted in types else 0,
+        key="cmp_share",
+    )
     slice_a, slice_b = compare.parse_slice(text_a, pkg), compare.parse_slice(text_b, pkg)
     for note in slice_a.notes + slice_b.notes:
         st.warning(plain(note))
@@ -97,6 +119,7 @@ def comparison(db: Database, f: Filters) -> None:
         st.error(plain(problem))
         return
     if diff.low is not None and diff.high is not None:
-        m3.caption(f"95% CI {format.points_range(diff.low, diff.high)}"
-                   + (" · small sample" if diff.small_sample else ""))
+        m3.caption(
+            f"95% CI {format.points_range(diff.low, diff.high)}" + (" · small sample" if diff.small_sample else "")
+        )
     st.markdown(plain(result.sentence()))

@@ -42,8 +42,6 @@ class Last(NamedTuple):
     dropped_rows: int  # rows of a result drawn once and not kept
 
 
-
-
 @st.cache_resource(show_spinner="Preparing the SQL console…", on_release=Console.close)
 def _console(directory: str, version: str, _db: Database) -> Console:
     return Console.from_database(_db)
@@ -64,25 +62,25 @@ def page(db: Database) -> None:
     )
     st.caption("The sidebar filters do not apply here: the console always sees the whole dataset.")
 
-
     def _use_example() -> None:
         name = st.session_state.get("sql_example")
         if name:
             st.session_state["sql_text"] = EXAMPLES[name]
-
 
     def _link_notes(links: list[str]) -> list[str]:
         """What the page did not do as a link asked, said rather than done silently (Markdown: numbers
         only, never the link's text)."""
         notes = []
         if len(links) > 1:
-            notes.append(f"The link holds {len(links)} queries (`sql` appears {len(links)} times); "
-                         "only the first was used.")
+            notes.append(
+                f"The link holds {len(links)} queries (`sql` appears {len(links)} times); only the first was used."
+            )
         if len(links[0]) > MAX_SQL_CHARS:
-            notes.append(f"The linked query is {len(links[0]):,} characters long; the limit is {MAX_SQL_CHARS:,}, "
-                         "so it was not run (nor cut to fit).")
+            notes.append(
+                f"The linked query is {len(links[0]):,} characters long; the limit is {MAX_SQL_CHARS:,}, "
+                "so it was not run (nor cut to fit)."
+            )
         return notes
-
 
     def _run(sql: str) -> Result | None:
         """Run `sql`, keep it in the link when it fits, and remember the outcome (the rows only when
@@ -102,36 +100,41 @@ def page(db: Database) -> None:
         st.session_state["sql_last"] = Last(result if small else None, None, 0 if small else len(result.rows))
         return result
 
-
     def _csv(result: Result) -> bytes:
         """The download: made when the button is pressed, never held ready in the media store."""
         return format_result(result, "csv").encode("utf-8")
-
 
     def _csv_again(sql: str) -> bytes:
         """The CSV of a result too big to keep: the query runs again when the button is pressed."""
         return _csv(console.run(sql))
 
-
     def _draw(result: Result, sql: str, kept: bool) -> None:
         """The result with its size, why it stops where it does, and a CSV made on demand."""
         st.markdown(f"**{len(result.rows):,}** rows · {result.elapsed_s:.2f} s")
         if result.cut_by == "bytes":
-            st.warning(f"Cut at {len(result.rows):,} rows: the result reached the size limit of "
-                       f"{size_text(result.max_bytes)}. Select fewer or shorter columns, aggregate or add a "
-                       "LIMIT to see what you need.", icon="✂️")
+            st.warning(
+                f"Cut at {len(result.rows):,} rows: the result reached the size limit of "
+                f"{size_text(result.max_bytes)}. Select fewer or shorter columns, aggregate or add a "
+                "LIMIT to see what you need.",
+                icon="✂️",
+            )
         elif result.cut_by == "rows":
-            st.warning(f"Truncated at {len(result.rows):,} rows: the query returned more. "
-                       "Aggregate, filter or add a LIMIT to see what you need.", icon="✂️")
+            st.warning(
+                f"Truncated at {len(result.rows):,} rows: the query returned more. "
+                "Aggregate, filter or add a LIMIT to see what you need.",
+                icon="✂️",
+            )
         st.dataframe(for_display(result), hide_index=True, width="stretch")
         st.download_button(
-            "Download CSV", data=partial(_csv, result) if kept else partial(_csv_again, sql),
-            file_name=exports.filename(db, "csv", stem="sql-result"), mime="text/csv",
-            on_click="ignore", icon=":material/download:",
+            "Download CSV",
+            data=partial(_csv, result) if kept else partial(_csv_again, sql),
+            file_name=exports.filename(db, "csv", stem="sql-result"),
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
             help="Text that a spreadsheet would run as a formula starts with an apostrophe."
-                 + ("" if kept else " The query runs again to make the file."),
+            + ("" if kept else " The query runs again to make the file."),
         )
-
 
     def _outcome(to_run: str | None) -> None:
         """Run what was asked, if anything, and show the last outcome: its error as plain text, its
@@ -150,12 +153,14 @@ def page(db: Database) -> None:
             st.error("The console did not run this query, or could not finish it:")
             st.code(last.error, language=None, wrap_lines=True)
         elif fresh is not None or last.result is not None:
-            _draw(fresh if fresh is not None else last.result, st.session_state["sql_saved"],
-                  kept=last.result is not None)
+            _draw(
+                fresh if fresh is not None else last.result, st.session_state["sql_saved"], kept=last.result is not None
+            )
         else:
-            st.info(f"The last result ({last.dropped_rows:,} rows) was larger than {size_text(KEEP_BYTES)}, so it "
-                    "is not kept between interactions: press Run to see it again.")
-
+            st.info(
+                f"The last result ({last.dropped_rows:,} rows) was larger than {size_text(KEEP_BYTES)}, so it "
+                "is not kept between interactions: press Run to see it again."
+            )
 
     # A link's query runs once on arrival; after that only the Run button does.
     to_run = None
@@ -174,8 +179,14 @@ def page(db: Database) -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        st.selectbox("Examples", list(EXAMPLES), index=None, key="sql_example",
-                     placeholder="Start from an example…", on_change=_use_example)
+        st.selectbox(
+            "Examples",
+            list(EXAMPLES),
+            index=None,
+            key="sql_example",
+            placeholder="Start from an example…",
+            on_change=_use_example,
+        )
         st.text_area("SQL", key="sql_text", height=240, max_chars=MAX_SQL_CHARS)
         if st.button("Run", type="primary", icon=":material/play_arrow:"):
             to_run = st.session_state["sql_text"]

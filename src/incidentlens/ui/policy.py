@@ -20,8 +20,10 @@ Window = tuple[tuple[str, ...], dt.date]  # an action's jurisdictions and date
 @st.cache_data(max_entries=256, show_spinner=False)
 def _window_totals(directory: str, version: str, f: Filters, windows: tuple[Window, ...], _db: Database) -> list[int]:
     """Incidents in each action's four-year window under the filter (one small query per action)."""
-    return [int(policy.before_after(_db, f, list(where), day)[["before", "after"]].to_numpy().sum())
-            for where, day in windows]
+    return [
+        int(policy.before_after(_db, f, list(where), day)[["before", "after"]].to_numpy().sum())
+        for where, day in windows
+    ]
 
 
 def pick(db: Database, f: Filters, acts: pd.DataFrame) -> pd.Series:
@@ -30,8 +32,9 @@ def pick(db: Database, f: Filters, acts: pd.DataFrame) -> pd.Series:
     ids = tuple(acts["policy_id"])
     windows = tuple((tuple(j), pd.Timestamp(d).date()) for j, d in zip(acts["jurisdictions"], acts["date"]))
     totals = _window_totals(str(db.directory), db.version, f, windows, db)
-    names = {i: f"{n}. {t} ({format.date(d)})" for n, (i, t, d) in
-             enumerate(zip(ids, acts["title"], acts["date"]), start=1)}
+    names = {
+        i: f"{n}. {t} ({format.date(d)})" for n, (i, t, d) in enumerate(zip(ids, acts["title"], acts["date"]), start=1)
+    }
     wanted = st.query_params.get("action", "")
     first = ids.index(wanted) if wanted in ids else totals.index(max(totals))
     chosen = st.selectbox("Details of one action", ids, index=first, format_func=lambda i: names[i], key="pol_pick")
@@ -48,10 +51,13 @@ def details(db: Database, f: Filters, action: pd.Series) -> None:
     st.markdown(" · ".join(safe_link(url) for url in action["source_urls"]))
     day = pd.Timestamp(action["date"]).date()
     ba = policy.before_after(db, f, list(action["jurisdictions"]), day)
-    st.markdown(plain(format.window_sentence(action, int(ba["before"].sum()), int(ba["after"].sum()),
-                                             policy.WINDOW_YEARS)))
+    st.markdown(
+        plain(format.window_sentence(action, int(ba["before"].sum()), int(ba["after"].sum()), policy.WINDOW_YEARS))
+    )
     if format.window(day, policy.WINDOW_YEARS)[1] > dt.date.today():
         st.caption("The 'after' window has not ended yet, so it is incomplete.")
     st.dataframe(tables.before_after(ba, db.package), hide_index=True, width="stretch")
-    st.caption("Descriptive counts with 95% Wilson intervals; small numbers on either side make the shares "
-               "unstable. They do not show that an action changed anything.")
+    st.caption(
+        "Descriptive counts with 95% Wilson intervals; small numbers on either side make the shares "
+        "unstable. They do not show that an action changed anything."
+    )

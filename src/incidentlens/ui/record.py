@@ -25,14 +25,25 @@ def picker(db: Database, f: Filters, incident_id: str) -> NoReturn:
     """No record open (or an unknown id): say so, and list the incidents in view to pick from."""
     st.title("Incident record")
     if incident_id:
-        st.error(f"No incident with id '{plain(incident_id)}' in dataset v{db.version}. "
-                 "Pick one below, or search in the sidebar.")
+        st.error(
+            f"No incident with id '{plain(incident_id)}' in dataset v{db.version}. "
+            "Pick one below, or search in the sidebar."
+        )
     rows = queries.incidents(db, f, queries.EXPLORER_COLUMNS)
-    st.markdown(f"**{len(rows)}** incidents match the filters ({plain(f.describe(db.package))}). "
-                "Open one to see every field, every source and the label each source used.")
+    st.markdown(
+        f"**{len(rows)}** incidents match the filters ({plain(f.describe(db.package))}). "
+        "Open one to see every field, every source and the label each source used."
+    )
     titles = dict(zip(rows["incident_id"], rows["title"]))
-    st.selectbox("Open an incident", list(titles), index=None, format_func=lambda i: titles[i],
-                 placeholder="Type to search the titles", key="pick_id", on_change=_open_picked)
+    st.selectbox(
+        "Open an incident",
+        list(titles),
+        index=None,
+        format_func=lambda i: titles[i],
+        placeholder="Type to search the titles",
+        key="pick_id",
+        on_change=_open_picked,
+    )
     show.incidents(tables.incident_list(rows, db.package, show.record_url()))
     st.stop()
 
@@ -49,15 +60,21 @@ def facts(record: dict, db: Database) -> None:
     pkg = db.package
     c1, c2, c3 = st.columns(3)
     c1.metric("Provider assessed as", format.label(pkg, record["provider_type"]))
-    c1.caption(f"{plain(format.provider_name(record['provider_name']))} · "
-               f"{format.label(pkg, record['provider_family'])} family · "
-               f"{format.label(pkg, record['type_confidence']).lower()} confidence")
-    c2.metric("Organisations affected", format.count_range(record["downstream_orgs_min"],
-                                                           record["downstream_orgs_max"]))
+    c1.caption(
+        f"{plain(format.provider_name(record['provider_name']))} · "
+        f"{format.label(pkg, record['provider_family'])} family · "
+        f"{format.label(pkg, record['type_confidence']).lower()} confidence"
+    )
+    c2.metric(
+        "Organisations affected", format.count_range(record["downstream_orgs_min"], record["downstream_orgs_max"])
+    )
     c2.caption(f"Attack date {format.date(record['attack_date'])}")
     c3.metric("Called an MSP by a source", "yes" if record["labelled_msp"] else "no")
-    c3.caption("by " + format.labels(pkg, record["msp_label_by"]) if record["labelled_msp"]
-               else "no original source used the label")
+    c3.caption(
+        "by " + format.labels(pkg, record["msp_label_by"])
+        if record["labelled_msp"]
+        else "no original source used the label"
+    )
 
 
 def sources(src: pd.DataFrame, db: Database, relationship_source: object) -> None:
@@ -72,20 +89,34 @@ def correction(db: Database, record: dict) -> None:
     """A correction text ready to send, with where to send it."""
     with st.expander("Suggest a correction"):
         fields = {fl.name: fl for fl in db.package.fields("incidents")}
-        name = st.selectbox("What is wrong", list(fields), key="corr_field", index=list(fields).index("provider_type"),
-                            format_func=lambda n: format.field_name(fields[n]))
+        name = st.selectbox(
+            "What is wrong",
+            list(fields),
+            key="corr_field",
+            index=list(fields).index("provider_type"),
+            format_func=lambda n: format.field_name(fields[n]),
+        )
         proposed = st.text_input("What it should say", key="corr_value", max_chars=500)
         evidence = st.text_input("Public source for the change (a web address)", key="corr_source", max_chars=500)
         field, incident_id = fields[name], record["incident_id"]
-        text = format.correction_text(db.version, incident_id, record["title"],
-                                      permalink("incident", {"id": incident_id}), field,
-                                      format.field_value(db.package, field, record.get(name)), proposed, evidence)
+        text = format.correction_text(
+            db.version,
+            incident_id,
+            record["title"],
+            permalink("incident", {"id": incident_id}),
+            field,
+            format.field_value(db.package, field, record.get(name)),
+            proposed,
+            evidence,
+        )
         st.code(text, language=None, wrap_lines=True)
-        where = format.destination(os.environ.get(CORRECTIONS_SETTING, ""),
-                                   f"Correction: {incident_id}, {field.name}", text)
+        where = format.destination(
+            os.environ.get(CORRECTIONS_SETTING, ""), f"Correction: {incident_id}, {field.name}", text
+        )
         st.markdown(f"**Where to send it:** {plain(where.how)}")
         if where.link:
             st.link_button("Open it ready to send", where.link, icon=":material/send:")
         if not evidence.strip().startswith(("http://", "https://")):
-            st.caption("Corrections are checked against public sources: add the address of a page that "
-                       "supports the change.")
+            st.caption(
+                "Corrections are checked against public sources: add the address of a page that supports the change."
+            )

@@ -23,23 +23,37 @@ def record_url() -> str:
 def incidents(df: pd.DataFrame) -> None:
     """Incident rows from `present.tables`, with the record link and help on the two key columns;
     as tall as the rows need, up to about fourteen of them."""
-    st.dataframe(df, hide_index=True, width="stretch", height=min(520, 38 + 35 * max(len(df), 1)), column_config={
-        "Record": st.column_config.LinkColumn("Record", display_text="open", width=60),
-        "Incident": st.column_config.TextColumn(width=360),
-        CALLED: st.column_config.TextColumn(width=240, help="Every label the sources used for the provider "
-                                                            "(a repost counts once, for its original)."),
-        WAS: st.column_config.TextColumn(width=150, help="The provider type coded from evidence of what it "
-                                                         "sold and did."),
-        "Year": st.column_config.NumberColumn(format="%d"),
-    })
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        height=min(520, 38 + 35 * max(len(df), 1)),
+        column_config={
+            "Record": st.column_config.LinkColumn("Record", display_text="open", width=60),
+            "Incident": st.column_config.TextColumn(width=360),
+            CALLED: st.column_config.TextColumn(
+                width=240,
+                help="Every label the sources used for the provider (a repost counts once, for its original).",
+            ),
+            WAS: st.column_config.TextColumn(
+                width=150, help="The provider type coded from evidence of what it sold and did."
+            ),
+            "Year": st.column_config.NumberColumn(format="%d"),
+        },
+    )
 
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str) -> None:
     """The rows of a table shown on the page, as a CSV file."""
-    st.download_button(f"Download as CSV ({len(df)} rows)",
-                       exports.spreadsheet_safe(df).to_csv(index=False).encode("utf-8"),
-                       file_name=file_name, mime="text/csv", key=key, on_click="ignore",
-                       icon=":material/download:")
+    st.download_button(
+        f"Download as CSV ({len(df)} rows)",
+        exports.spreadsheet_safe(df).to_csv(index=False).encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
 def exports_of(db: Database, f: Filters, n: int) -> None:
@@ -47,20 +61,32 @@ def exports_of(db: Database, f: Filters, n: int) -> None:
     st.subheader("Download every matching row")
     if n == 0:
         st.info("No incident matches these filters, so the files below hold only their column headers.")
-    st.caption(f"{n} incidents · {plain(f.describe(db.package))} · dataset v{db.version}. The files keep "
-               "the curated column names and codes (the data dictionary on the Methodology page explains "
-               "them), carry the filter in words and the dataset version, and are safe to open in spreadsheets.")
+    st.caption(
+        f"{n} incidents · {plain(f.describe(db.package))} · dataset v{db.version}. The files keep "
+        "the curated column names and codes (the data dictionary on the Methodology page explains "
+        "them), carry the filter in words and the dataset version, and are safe to open in spreadsheets."
+    )
     for col, fmt in zip(st.columns(4), exports.FORMATS):
-        col.download_button(f"Download {fmt.upper()}", data=partial(exports.to_bytes, db, f, fmt),
-                            file_name=exports.filename(db, fmt), on_click="ignore", width="stretch",
-                            key=f"dl_{fmt}")
+        col.download_button(
+            f"Download {fmt.upper()}",
+            data=partial(exports.to_bytes, db, f, fmt),
+            file_name=exports.filename(db, fmt),
+            on_click="ignore",
+            width="stretch",
+            key=f"dl_{fmt}",
+        )
     st.download_button(
         "Download data bundle (zip: CSV + Parquet + datapackage.json + CITATION.cff + README)",
-        data=partial(bundle.build, db, f, permalink("explorer")), file_name=exports.filename(db, "bundle"),
-        on_click="ignore", key="dl_bundle", mime="application/zip",
+        data=partial(bundle.build, db, f, permalink("explorer")),
+        file_name=exports.filename(db, "bundle"),
+        on_click="ignore",
+        key="dl_bundle",
+        mime="application/zip",
     )
-    st.caption("The bundle is what researchers should cite: the curated rows matching the filter, exactly as "
-               "published, described by a Frictionless data package, with the licence and how to cite. Its CSV "
-               "files keep every cell exactly, so a text cell may start with `=`, `+`, `-` or `@`, which a "
-               "spreadsheet could run as a formula: to open the tables in a spreadsheet, use the copies in the "
-               f"bundle's `{bundle.SPREADSHEET}/` folder (or the CSV download above).")
+    st.caption(
+        "The bundle is what researchers should cite: the curated rows matching the filter, exactly as "
+        "published, described by a Frictionless data package, with the licence and how to cite. Its CSV "
+        "files keep every cell exactly, so a text cell may start with `=`, `+`, `-` or `@`, which a "
+        "spreadsheet could run as a formula: to open the tables in a spreadsheet, use the copies in the "
+        f"bundle's `{bundle.SPREADSHEET}/` folder (or the CSV download above)."
+    )
