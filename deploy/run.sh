@@ -12,7 +12,7 @@
 #   -r  folder for nginx's rendered config, pid, logs and temp files, and the file `pids`
 #       listing "<port> <pid>" per process and "nginx <pid>" (default /tmp/incidentlens-<port>)
 #
-# Installs nginx with apt when it is missing (only here, never in the tests). Runs in the
+# Installs nginx with apt when it is missing (scripts/apt-install.sh, no service started). Runs in the
 # foreground; Ctrl-C or SIGTERM stops nginx and every process it started. Each process is
 # `incidentlens serve`; set INCIDENTLENS_BASE_URL (or base_url in incidentlens.toml) to the address
 # readers use: it is the host Streamlit then accepts WebSocket connections for, and the permalinks'.
@@ -36,20 +36,8 @@ RUN="${RUN:-/tmp/incidentlens-${LISTEN##*:}}"
 PY="$ROOT/.venv/bin/python"
 [ -x "$PY" ] || bash "$ROOT/scripts/setup.sh" requirements.txt
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+bash "$ROOT/scripts/apt-install.sh" nginx
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-if [ ! -x "$NGINX" ]; then
-  # Keep the package's own nginx service from starting on port 80 (Debian's policy-rc.d hook).
-  made_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
-    as_root chmod +x /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
-  [ "$made_policy" = 0 ] || as_root rm -f /usr/sbin/policy-rc.d
-fi
 
 mkdir -p "$RUN"
 : > "$RUN/pids"

@@ -46,7 +46,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -62,21 +61,47 @@ sys.path.insert(0, str(ROOT / "src"))
 from incidentlens import local_dashboard  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ACTION_TIMEOUT_S = 30.0
 TARGETS = {"errors": 0, "p95_s": 1.0, "rss_mb": 600.0}
 
 # Deep links: every page, with filters in the query string (the dashboard's public URL scheme).
 DEEP_LINKS = [
-    "/", "/?sector=dental", "/?label=msp&years=2020-2023", "/?ptype=msp,break_fix", "/?country=US",
-    "/attribution", "/attribution?years=2019-2021", "/attribution?country=US&attack=ransomware",
-    "/attribution?family=managed_it", "/explorer", "/explorer?ptype=msp", "/explorer?q=msp",
-    "/explorer?sector=healthcare&years=2018-2022", "/methodology", "/incident",
+    "/",
+    "/?sector=dental",
+    "/?label=msp&years=2020-2023",
+    "/?ptype=msp,break_fix",
+    "/?country=US",
+    "/attribution",
+    "/attribution?years=2019-2021",
+    "/attribution?country=US&attack=ransomware",
+    "/attribution?family=managed_it",
+    "/explorer",
+    "/explorer?ptype=msp",
+    "/explorer?q=msp",
+    "/explorer?sector=healthcare&years=2018-2022",
+    "/methodology",
+    "/incident",
 ]
 PAGES = ["/", "/attribution", "/explorer", "/methodology"]
-SIDEBAR_FILTERS = ["Provider assessed as", "Provider family", "Attack type", "Route to victims",
-                   "Coding confidence", "Victim sector", "Label used by a source"]
+SIDEBAR_FILTERS = [
+    "Provider assessed as",
+    "Provider family",
+    "Attack type",
+    "Route to victims",
+    "Coding confidence",
+    "Victim sector",
+    "Label used by a source",
+]
 
 # The page is ready when Streamlit shows no running state and every visible element is drawn.
 READY_JS = """
@@ -123,7 +148,8 @@ class Stats:
     first_loads: list[float] = field(default_factory=list)
     errors: collections.Counter = field(default_factory=collections.Counter)
     messages: dict[str, collections.Counter] = field(
-        default_factory=lambda: collections.defaultdict(collections.Counter))
+        default_factory=lambda: collections.defaultdict(collections.Counter)
+    )
     rss_mb: dict[int, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
 
     benign_counts: collections.Counter = field(default_factory=collections.Counter)
@@ -151,55 +177,6 @@ def start_server(port: int, data: Path | None, log: Path, cpus: set[int] | None 
         local_dashboard.stop(proc)
         raise RuntimeError(f"{exc}; see {log}") from None
     return proc
-
-
-def start_proxy(processes: int, data: Path | None, run_dir: Path) -> tuple[subprocess.Popen, int, list[int]]:
-    """deploy/run.sh on free loopback ports: (the launcher, nginx's port, the Streamlit pids)."""
-    listen, first = local_dashboard.free_port(), free_ports(processes)
-    cmd = ["bash", str(ROOT / "deploy" / "run.sh"), "-n", str(processes), "-l", f"127.0.0.1:{listen}",
-           "-b", str(first), "-r", str(run_dir)] + (["-d", str(data)] if data else [])
-    with open(run_dir.parent / "launcher.log", "wb") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
-    try:
-        local_dashboard.wait_healthy(proc, listen, timeout=600, poll=0.2)  # apt may install nginx first
-    except (RuntimeError, TimeoutError) as exc:
-        local_dashboard.stop(proc)
-        log = (run_dir.parent / "launcher.log").read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"{exc}; launcher log:\n{log}") from None
-    lines = [line.split() for line in (run_dir / "pids").read_text().splitlines()]
-    return proc, listen, [int(pid) for name, pid in lines if name != "nginx"]
-
-
-def free_ports(n: int) -> int:
-    """The first of n consecutive free loopback ports."""
-    while True:
-        first = local_dashboard.free_port()
-        try:
-            for port in range(first, first + n):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-
-
-def affinity(access_log: Path) -> tuple[int, list[str], collections.Counter]:
-    """From nginx's access log: (affinity cookies seen, the log lines of those that reached more
-    than one process, WebSocket sessions per process)."""
-    upstreams: dict[str, set[str]] = collections.defaultdict(set)
-    lines: dict[str, list[str]] = collections.defaultdict(list)
-    sessions: collections.Counter = collections.Counter()
-    for line in access_log.read_text(errors="replace").splitlines():
-        match = re.search(r'"\S+ (\S+)[^"]*" .* upstream=(.+) node=(\S*)$', line)
-        if not match or match.group(2) == "-":
-            continue
-        if match.group(3) not in ("", "-"):  # nginx logs an absent cookie as "-"
-            upstreams[match.group(3)].add(match.group(2))
-            lines[match.group(3)].append(line)
-        if match.group(1).startswith("/_stcore/stream"):
-            sessions[match.group(2)] += 1
-    split = [line for node, u in upstreams.items() if len(u) > 1 for line in lines[node]]
-    return len(upstreams), split, sessions
 
 
 def with_children(pid: int) -> list[int]:
@@ -436,8 +413,18 @@ async def close_dropdown(page) -> None:
         await page.locator('[data-testid="stMain"] h1').first.click(timeout=5000)
 
 
-async def session(i: int, browser, base: str, stats: Stats, stop_at: float, start_delay: float,
-                  think: tuple[float, float], ids: list[str], seed: int, debug_dir: str | None) -> None:
+async def session(
+    i: int,
+    browser,
+    base: str,
+    stats: Stats,
+    stop_at: float,
+    start_delay: float,
+    think: tuple[float, float],
+    ids: list[str],
+    seed: int,
+    debug_dir: str | None,
+) -> None:
     rng = random.Random(seed * 1000 + i)
     await asyncio.sleep(start_delay)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -449,8 +436,7 @@ async def session(i: int, browser, base: str, stats: Stats, stop_at: float, star
         watch_page(page, stats, base, nav)
         start = time.perf_counter()
         try:
-            await page.goto(base + rng.choice(DEEP_LINKS[:5]), wait_until="commit",
-                            timeout=ACTION_TIMEOUT_S * 1000)
+            await page.goto(base + rng.choice(DEEP_LINKS[:5]), wait_until="commit", timeout=ACTION_TIMEOUT_S * 1000)
             await wait_idle(page, runs, 0)
             stats.first_loads.append(time.perf_counter() - start)
             await check_page(page, stats)
@@ -471,15 +457,20 @@ async def session(i: int, browser, base: str, stats: Stats, stop_at: float, star
                 stats.latencies[kind].append(time.perf_counter() - start)
                 await check_page(page, stats)
             except Exception as exc:
-                stats.error("timeout or action failure", f"{action.__name__}: {type(exc).__name__}: "
-                                                         f"{str(exc).splitlines()[0][:120]}")
+                stats.error(
+                    "timeout or action failure",
+                    f"{action.__name__}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}",
+                )
                 if debug_dir:
                     with contextlib.suppress(Exception):
                         shot = Path(debug_dir) / f"failure-s{i}-{int(time.time())}.png"
                         state = await page.evaluate(DIAG_JS)
                         await page.screenshot(path=str(shot))
-                        print(f"  session {i}: {nav.get('last')} failed at {page.url}; runs {runs['done']} "
-                              f"(before {before}), page {state}; screenshot {shot}", flush=True)
+                        print(
+                            f"  session {i}: {nav.get('last')} failed at {page.url}; runs {runs['done']} "
+                            f"(before {before}), page {state}; screenshot {shot}",
+                            flush=True,
+                        )
                 with contextlib.suppress(Exception):
                     before = runs["done"]
                     nav["in_goto"] = True
@@ -492,8 +483,16 @@ async def session(i: int, browser, base: str, stats: Stats, stop_at: float, star
         await context.close()
 
 
-async def ws_session(i: int, base: str, stats: Stats, stop_at: float, start_delay: float,
-                     think: tuple[float, float], ids: list[str], seed: int) -> None:
+async def ws_session(
+    i: int,
+    base: str,
+    stats: Stats,
+    stop_at: float,
+    start_delay: float,
+    think: tuple[float, float],
+    ids: list[str],
+    seed: int,
+) -> None:
     """A real Streamlit session without a browser: it speaks the app's WebSocket protocol,
     asks for a run of a page with filters in the query string (as a deep link does), and
     waits for script_finished; exception deltas count as errors. The server does all the work
@@ -508,8 +507,13 @@ async def ws_session(i: int, base: str, stats: Stats, stop_at: float, start_dela
     early = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
     try:
         cookies = await asyncio.to_thread(page_cookies, base)  # a proxy's affinity cookie, as a browser has it
-        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=ACTION_TIMEOUT_S,
-                                      additional_headers={"Cookie": cookies} if cookies else None) as ws:
+        async with websockets.connect(
+            url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=ACTION_TIMEOUT_S,
+            additional_headers={"Cookie": cookies} if cookies else None,
+        ) as ws:
             while time.monotonic() < stop_at:
                 link = rng.choice(DEEP_LINKS + ([f"/incident?id={rng.choice(ids)}"] if ids else []))
                 page, _, query = link.lstrip("/").partition("?")
@@ -567,23 +571,49 @@ async def run(args, base: str, pids: list[int], ids: list[str]) -> tuple[Stats, 
         try:
             warm = [await warm_up(browser, base) for _ in pids]  # behind a proxy: likely every process
             idle_rss = {pid: rss_mb(pid) or float("nan") for pid in pids}
-            print(f"warm-up page load {warm[0]:.1f} s; server RSS after warm-up "
-                  f"{', '.join(f'{v:.0f}' for v in idle_rss.values())} MB", flush=True)
+            print(
+                f"warm-up page load {warm[0]:.1f} s; server RSS after warm-up "
+                f"{', '.join(f'{v:.0f}' for v in idle_rss.values())} MB",
+                flush=True,
+            )
             sampler = asyncio.create_task(sample_rss(pids, stats, stop, max_samples=4 * args.seconds + 400))
             cpu0, (busy0, total0) = cpu_seconds(pids), machine_busy()
             start = time.monotonic()
             stop_at = start + args.seconds
             ramp = min(args.ramp, args.seconds / 2)
             total = args.sessions + args.protocol_sessions
-            tasks = [asyncio.create_task(session(i, browser, base, stats, stop_at,
-                                                 ramp * i / max(1, total - 1),
-                                                 (args.think_min, args.think_max), ids, args.seed,
-                                                 args.debug_dir))
-                     for i in range(args.sessions)]
-            tasks += [asyncio.create_task(ws_session(i, base, stats, stop_at,
-                                                     ramp * (args.sessions + i) / max(1, total - 1),
-                                                     (args.think_min, args.think_max), ids, args.seed))
-                      for i in range(args.protocol_sessions)]
+            tasks = [
+                asyncio.create_task(
+                    session(
+                        i,
+                        browser,
+                        base,
+                        stats,
+                        stop_at,
+                        ramp * i / max(1, total - 1),
+                        (args.think_min, args.think_max),
+                        ids,
+                        args.seed,
+                        args.debug_dir,
+                    )
+                )
+                for i in range(args.sessions)
+            ]
+            tasks += [
+                asyncio.create_task(
+                    ws_session(
+                        i,
+                        base,
+                        stats,
+                        stop_at,
+                        ramp * (args.sessions + i) / max(1, total - 1),
+                        (args.think_min, args.think_max),
+                        ids,
+                        args.seed,
+                    )
+                )
+                for i in range(args.protocol_sessions)
+            ]
             done, pending = await asyncio.wait(tasks, timeout=args.seconds + ACTION_TIMEOUT_S * 2 + 30)
             for t in pending:
                 t.cancel()
@@ -594,8 +624,11 @@ async def run(args, base: str, pids: list[int], ids: list[str]) -> tuple[Stats, 
             elapsed = time.monotonic() - start
             cpu1, (busy1, total1) = cpu_seconds(pids), machine_busy()
             if cpu0 is not None and cpu1 is not None:
-                stats.cpu = {"server_cores": (cpu1 - cpu0) / elapsed, "cores": os.cpu_count() or 1,
-                             "machine_busy": (busy1 - busy0) / (total1 - total0)}
+                stats.cpu = {
+                    "server_cores": (cpu1 - cpu0) / elapsed,
+                    "cores": os.cpu_count() or 1,
+                    "machine_busy": (busy1 - busy0) / (total1 - total0),
+                }
             stop.set()
             await sampler
         finally:
@@ -625,8 +658,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--data", help="data directory (default: $INCIDENTLENS_DATA, else data/)")
-    ap.add_argument("--synthetic", type=int, metavar="N",
-                    help="serve a synthetic dataset of N incidents instead (written to a temp dir)")
+    ap.add_argument(
+        "--synthetic",
+        type=int,
+        metavar="N",
+        help="serve a synthetic dataset of N incidents instead (written to a temp dir)",
+    )
     ap.add_argument("--think-min", type=float, default=0.5, help="seconds between a session's actions")
     ap.add_argument("--think-max", type=float, default=1.5)
     ap.add_argument("--ramp", type=float, default=10.0, help="spread session starts over this many seconds")
@@ -634,14 +671,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--debug-dir", help="save a screenshot here when an action fails")
     ap.add_argument("--server-log", help="keep a copy of the server's log at this path")
-    ap.add_argument("--protocol-sessions", type=int, default=0, metavar="M",
-                    help="add M browser-less sessions speaking Streamlit's WebSocket protocol (server load "
-                         "without the cost of rendering in chromium)")
-    ap.add_argument("--pin", action="store_true",
-                    help="give the server the first CPU to itself and run the browsers on the others")
-    ap.add_argument("--processes", type=int, default=0, metavar="N",
-                    help="serve through deploy/run.sh: N Streamlit processes behind nginx (installed with apt "
-                         "by that script if missing)")
+    ap.add_argument(
+        "--protocol-sessions",
+        type=int,
+        default=0,
+        metavar="M",
+        help="add M browser-less sessions speaking Streamlit's WebSocket protocol (server load "
+        "without the cost of rendering in chromium)",
+    )
+    ap.add_argument(
+        "--pin", action="store_true", help="give the server the first CPU to itself and run the browsers on the others"
+    )
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="serve through deploy/run.sh: N Streamlit processes behind nginx (installed with apt "
+        "by that script if missing)",
+    )
     args = ap.parse_args(argv)
     if args.pin and args.processes:
         ap.error("--pin and --processes do not go together")
@@ -671,19 +719,25 @@ def main(argv: list[str] | None = None) -> int:
             server_cpus = {cores[0]}
             os.sched_setaffinity(0, set(cores[1:]))
         if args.processes:
-            proc, port, pids = start_proxy(args.processes, data, tmp / "nginx")
+            proc, port, pids = local_dashboard.start_deployed(args.processes, tmp / "nginx", data)
             served = f"nginx on port {port}, {len(pids)} Streamlit processes {pids} (deploy/run.sh)"
         else:
             proc = start_server(port, data, tmp / "server.log", server_cpus)
             pids = [proc.pid]
             served = f"server pid {proc.pid}"
         base = f"http://127.0.0.1:{port}"
-        pinned = f", server pinned to CPU {sorted(server_cpus)}, browsers on {sorted(os.sched_getaffinity(0))}" \
-            if server_cpus else ""
-        print(f"{served} on {base} (health ok after {time.perf_counter() - t0:.2f} s){pinned}, "
-              f"data {data_shown}; {args.sessions} browser + {args.protocol_sessions} protocol sessions for "
-              f"{args.seconds} s, think "
-              f"{args.think_min}-{args.think_max} s, ramp {args.ramp} s", flush=True)
+        pinned = (
+            f", server pinned to CPU {sorted(server_cpus)}, browsers on {sorted(os.sched_getaffinity(0))}"
+            if server_cpus
+            else ""
+        )
+        print(
+            f"{served} on {base} (health ok after {time.perf_counter() - t0:.2f} s){pinned}, "
+            f"data {data_shown}; {args.sessions} browser + {args.protocol_sessions} protocol sessions for "
+            f"{args.seconds} s, think "
+            f"{args.think_min}-{args.think_max} s, ramp {args.ramp} s",
+            flush=True,
+        )
         stats, elapsed, idle_rss = asyncio.run(run(args, base, pids, sample_ids(data_shown)))
     finally:
         if proc is not None:
@@ -693,10 +747,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.server_log and logs:
             Path(args.server_log).write_text(server_log, encoding="utf-8")
         if (tmp / "nginx" / "access.log").exists():
-            cookies, split, sessions = affinity(tmp / "nginx" / "access.log")
-            print(f"affinity: {cookies} affinity cookies; WebSocket sessions per process: "
-                  f"{dict(sorted(sessions.items()))}")
-            for line in split:
+            seen = local_dashboard.affinity(tmp / "nginx" / "access.log")
+            print(
+                f"affinity: {seen.cookies} affinity cookies; WebSocket sessions per process: "
+                f"{dict(sorted(seen.sessions.items()))}"
+            )
+            for line in seen.split:
                 stats.error("request of a session split over processes", line)
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -715,32 +771,46 @@ def report(args, stats: Stats, elapsed: float, idle_rss: dict[int, float], serve
     peaks = {pid: max(values) for pid, values in stats.rss_mb.items() if values}
     peak = max(peaks.values(), default=float("nan"))
     p95 = pct(all_lat, 95)
-    print(f"\n{args.sessions} browser + {args.protocol_sessions} protocol sessions, {elapsed:.0f} s, "
-          f"{len(browser_lat)} browser interactions ({len(browser_lat) / max(elapsed, 1e-9):.1f}/s), "
-          f"{len(proto_lat)} protocol reruns ({len(proto_lat) / max(elapsed, 1e-9):.1f}/s)")
+    print(
+        f"\n{args.sessions} browser + {args.protocol_sessions} protocol sessions, {elapsed:.0f} s, "
+        f"{len(browser_lat)} browser interactions ({len(browser_lat) / max(elapsed, 1e-9):.1f}/s), "
+        f"{len(proto_lat)} protocol reruns ({len(proto_lat) / max(elapsed, 1e-9):.1f}/s)"
+    )
     if browser_lat:
-        print(f"browser interaction latency: p50 {pct(browser_lat, 50):.2f} s, p95 {pct(browser_lat, 95):.2f} s, "
-              f"max {max(browser_lat):.2f} s")
+        print(
+            f"browser interaction latency: p50 {pct(browser_lat, 50):.2f} s, p95 {pct(browser_lat, 95):.2f} s, "
+            f"max {max(browser_lat):.2f} s"
+        )
     for kind, values in sorted(stats.latencies.items()):
-        print(f"  {kind:<14} n={len(values):<5} p50 {pct(values, 50):.2f} s  p95 {pct(values, 95):.2f} s  "
-              f"max {max(values):.2f} s")
+        print(
+            f"  {kind:<14} n={len(values):<5} p50 {pct(values, 50):.2f} s  p95 {pct(values, 95):.2f} s  "
+            f"max {max(values):.2f} s"
+        )
     if stats.round_trips:
         rt = stats.round_trips
-        print(f"server round trip (rerun request -> script_finished on the WebSocket, no rendering): "
-              f"p50 {pct(rt, 50):.2f} s, p95 {pct(rt, 95):.2f} s (n={len(rt)})")
+        print(
+            f"server round trip (rerun request -> script_finished on the WebSocket, no rendering): "
+            f"p50 {pct(rt, 50):.2f} s, p95 {pct(rt, 95):.2f} s (n={len(rt)})"
+        )
     if stats.first_loads:
-        print(f"first page load per session: p50 {pct(stats.first_loads, 50):.2f} s, "
-              f"p95 {pct(stats.first_loads, 95):.2f} s (not in the interaction figures)")
+        print(
+            f"first page load per session: p50 {pct(stats.first_loads, 50):.2f} s, "
+            f"p95 {pct(stats.first_loads, 95):.2f} s (not in the interaction figures)"
+        )
     for pid, values in stats.rss_mb.items():
-        print(f"server RSS (pid {pid}): {idle_rss.get(pid, float('nan')):.0f} MB after warm-up, peak "
-              f"{peaks[pid]:.0f} MB ({len(values)} samples)")
+        print(
+            f"server RSS (pid {pid}): {idle_rss.get(pid, float('nan')):.0f} MB after warm-up, peak "
+            f"{peaks[pid]:.0f} MB ({len(values)} samples)"
+        )
     if len(peaks) > 1:
         print(f"all {len(peaks)} processes together: peak {sum(peaks.values()):.0f} MB")
     if stats.cpu:
         c = stats.cpu
-        print(f"CPU during the run: machine {c['machine_busy']:.0%} busy of {c['cores']} cores; the Streamlit "
-              f"server process(es) used {c['server_cores']:.2f} cores on average"
-              + (", the rest was mostly chromium" if args.sessions else ""))
+        print(
+            f"CPU during the run: machine {c['machine_busy']:.0%} busy of {c['cores']} cores; the Streamlit "
+            f"server process(es) used {c['server_cores']:.2f} cores on average"
+            + (", the rest was mostly chromium" if args.sessions else "")
+        )
     print(f"errors: {errors}")
     if stats.benign_counts:
         print("  known noise, listed and not counted as errors:")
@@ -754,7 +824,7 @@ def report(args, stats: Stats, elapsed: float, idle_rss: dict[int, float], serve
     starts = [n for n, line in enumerate(lines) if line.startswith("Traceback")]
     if starts:
         print(f"server log: {len(starts)} traceback(s); the first one:")
-        for line in lines[starts[0]:starts[0] + 60]:
+        for line in lines[starts[0] : starts[0] + 60]:
             print("  | " + line[:220])
             if line and not line.startswith((" ", "Traceback", "During", "The above")) and line != lines[starts[0]]:
                 break
@@ -766,8 +836,10 @@ def report(args, stats: Stats, elapsed: float, idle_rss: dict[int, float], serve
         missed.append(f"p95 of {which} {p95:.2f} s >= 1 s")
     if not peak < TARGETS["rss_mb"]:
         missed.append(f"peak RSS of a process {peak:.0f} MB >= 600 MB")
-    print("targets (0 errors, p95 < 1 s, RSS < 600 MB per process): " + ("all met" if not missed else "MISSED: "
-                                                               + "; ".join(missed)))
+    print(
+        "targets (0 errors, p95 < 1 s, RSS < 600 MB per process): "
+        + ("all met" if not missed else "MISSED: " + "; ".join(missed))
+    )
     return 1 if (missed and args.strict) else 0
 
 

@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Debian's chromium for browser tests, the venv) and run
+# Install everything the tests need (Debian's chromium and nginx, the venv) and run
 # lint and formatting, the import contracts, the type check, the data validator and the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
-if [ ! -x /usr/bin/chromium ]; then
-  as_root apt-get update -qq
-  # Never `playwright install`: browser tests and chart export use Debian's build.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    chromium fonts-liberation >/dev/null
-fi
+# Never `playwright install`: browser tests and chart export use Debian's chromium. nginx is for
+# the test of the production setup (deploy/run.sh).
+bash scripts/apt-install.sh chromium fonts-liberation nginx
 bash scripts/setup.sh requirements-dev.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

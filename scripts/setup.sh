@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REQ="${1:-requirements.txt}"
 PY="${PYTHON:-python3}"
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 if ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
   echo "IncidentLens needs Python 3.11 or newer as \$PYTHON or python3." >&2; exit 1
@@ -14,8 +13,7 @@ if [ ! -x .venv/bin/python ]; then
   if ! "$PY" -m venv .venv 2>/dev/null; then
     # Debian ships venv separately.
     rm -rf .venv
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    bash scripts/apt-install.sh python3-venv
     "$PY" -m venv .venv
   fi
 fi
