@@ -207,6 +207,19 @@ def test_comparison_comes_from_the_url_with_the_cli_numbers(real, capsys):
     assert flat(at.query_params["ca"]) == "label=msp"
 
 
+def test_copy_link_carries_a_changed_comparison_in_the_same_run(real):
+    # The header's link is drawn before the comparison: a changed comparison must already be in it.
+    at = open_page("pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp", "cb": "label=not_msp"})
+    header_link = lambda: at.code[0].value  # noqa: E731  (the first code block is "Copy link to this view")
+    assert "cshare=break_fix" not in header_link()
+    at.selectbox(key="cmp_share").set_value("break_fix").run()
+    assert "cshare=break_fix" in header_link() and "ca=label%3Dmsp" in header_link()
+    at.selectbox(key="cmp_preset").set_value(attribution_page.CUSTOM).run()
+    at.text_input(key="cmp_b").input("label=msp&years=2019-2021").run()
+    assert "cb=label%3Dmsp%26years%3D2019-2021" in header_link()
+    assert "cshare=break_fix" in header_link()
+
+
 def test_a_comparison_that_cannot_be_computed_says_why(real):
     at = open_page(
         "pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp", "cb": "q=no such words anywhere"}

@@ -16,6 +16,7 @@ MINOR = 0.10  # label terms used for fewer incidents than this share are one nod
 # Breakdowns: filter key -> the word the charts use for it (they treat "country" and "US state" as codes).
 DIMENSIONS = {"sector": "sector", "country": "country", "state": "US state", "route": "route", "attack": "attack type"}
 CUSTOM = "Custom"
+CUSTOM_A, CUSTOM_B = "labelled_by=trade_press", "label=not_msp"  # the custom groups before a reader types
 
 
 def breakdown() -> tuple[str, str]:
@@ -69,19 +70,35 @@ def _slices(db: Database, f: Filters) -> tuple[str, str]:
     names = [*compare.PRESETS, CUSTOM]
     from_url = next((name for name, pair in compare.PRESETS.items() if pair == (url_a, url_b)), None)
     first = from_url or (CUSTOM if url_a or url_b else _default_preset(db, f))
-    preset = st.selectbox("Comparison", names, index=names.index(first), key="cmp_preset")
+    preset = st.selectbox("Comparison", names, index=names.index(first), key="cmp_preset", on_change=_comparison_to_url)
     if preset != CUSTOM:
         return compare.PRESETS[preset]
     c1, c2 = st.columns(2)
     text_a = c1.text_input(
         "Group A (URL-style filter)",
-        url_a or "labelled_by=trade_press",
+        url_a or CUSTOM_A,
         max_chars=500,
         key="cmp_a",
         help="e.g. years=2019-2021&sector=dental",
+        on_change=_comparison_to_url,
     )
-    text_b = c2.text_input("Group B (URL-style filter)", url_b or "label=not_msp", max_chars=500, key="cmp_b")
+    text_b = c2.text_input(
+        "Group B (URL-style filter)",
+        url_b or CUSTOM_B,
+        max_chars=500,
+        key="cmp_b",
+        on_change=_comparison_to_url,
+    )
     return text_a, text_b
+
+
+def _comparison_to_url() -> None:
+    """Put a changed comparison in the URL before the run it starts, so the page header's "Copy
+    link to this view", drawn before the comparison, already carries it."""
+    state = st.session_state
+    preset = state.get("cmp_preset")
+    texts = compare.PRESETS.get(preset) or (state.get("cmp_a", CUSTOM_A), state.get("cmp_b", CUSTOM_B))
+    st.query_params.update({"ca": texts[0], "cb": texts[1], "cshare": state.get("cmp_share", "msp")})
 
 
 def comparison(db: Database, f: Filters) -> None:
@@ -101,6 +118,7 @@ def comparison(db: Database, f: Filters) -> None:
         format_func=pkg.label,
         index=types.index(wanted) if wanted in types else 0,
         key="cmp_share",
+        on_change=_comparison_to_url,
     )
     slice_a, slice_b = compare.parse_slice(text_a, pkg), compare.parse_slice(text_b, pkg)
     for note in slice_a.notes + slice_b.notes:
