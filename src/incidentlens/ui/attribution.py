@@ -96,7 +96,7 @@ def _comparison_to_url() -> None:
     """Put a changed comparison in the URL before the run it starts, so the page header's "Copy
     link to this view", drawn before the comparison, already carries it."""
     state = st.session_state
-    preset = state.get("cmp_preset")
+    preset = str(state.get("cmp_preset"))
     texts = compare.PRESETS.get(preset) or (state.get("cmp_a", CUSTOM_A), state.get("cmp_b", CUSTOM_B))
     st.query_params.update({"ca": texts[0], "cb": texts[1], "cshare": state.get("cmp_share", "msp")})
 
