@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from incidentlens import local_dashboard  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = local_dashboard.CHROMIUM
 ISSUE_SQL = "SELECT repeat('x',45000000)"
 SHOWN = re.compile(r"rows · |did not run this query")  # the SQL page's result line or its error
 MB = 1024**2

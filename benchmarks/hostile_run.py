@@ -40,22 +40,14 @@ from hypothesis import strategies as st  # noqa: E402
 from markup import MARKER, page_markup  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from incidentlens import cli, local_dashboard  # noqa: E402
+from incidentlens import cli, local_dashboard, ui  # noqa: E402
 from incidentlens.data.database import load  # noqa: E402
 from incidentlens.data.descriptor import VOCABULARY_COLUMNS  # noqa: E402
 from incidentlens.data.validate import validate  # noqa: E402
+from incidentlens.ui import attribution  # noqa: E402
 
-PAGES = [
-    "app.py",
-    "pages/attribution.py",
-    "pages/explorer.py",
-    "pages/incident.py",
-    "pages/policy.py",
-    "pages/brief.py",
-    "pages/sql.py",
-    "pages/methodology.py",
-]
-SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
+PAGES = [path for path, _, _ in ui.PAGES]  # every page, in the menu's order
+SECTIONS = attribution.SECTIONS
 KEYS = [
     "years",
     "ptype",

@@ -60,17 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 from incidentlens import local_dashboard  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, CHROMIUM_ARGS = local_dashboard.CHROMIUM, local_dashboard.CHROMIUM_ARGS
 ACTION_TIMEOUT_S = 30.0
 TARGETS = {"errors": 0, "p95_s": 1.0, "rss_mb": 600.0}
 

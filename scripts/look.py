@@ -32,16 +32,7 @@ import layout_check  # noqa: E402
 
 from incidentlens import local_dashboard  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, ARGS = local_dashboard.CHROMIUM, local_dashboard.CHROMIUM_ARGS
 WIDTH, HEIGHT = 1400, 1000
 CLOSED_EXPANDERS = "[data-testid=stMain] [data-testid=stExpander] details:not([open]) > summary >> visible=true"
 TIMEOUT = 60_000

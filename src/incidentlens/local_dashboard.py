@@ -22,6 +22,18 @@ from typing import IO
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 DEPLOY = ROOT / "deploy" / "run.sh"
+# Debian's chromium for browser tests, benchmarks and screenshots (never `playwright install`).
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:

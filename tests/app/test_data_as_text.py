@@ -13,23 +13,16 @@ import pytest
 from markup import page_markup
 from streamlit.testing.v1 import AppTest
 
+from incidentlens import ui
 from incidentlens.data.schema import load_package
 from incidentlens.data.validate import validate
+from incidentlens.ui import attribution
 from paths import ROOT
 
 # Markdown the validator accepts in text, each piece around the marker word.
 TEXT = "# evil **evil** _evil_ `evil` $evil$ ~~evil~~ :smile: > evil"
-PAGES = [
-    "app.py",
-    "pages/attribution.py",
-    "pages/explorer.py",
-    "pages/incident.py",
-    "pages/policy.py",
-    "pages/brief.py",
-    "pages/sql.py",
-    "pages/methodology.py",
-]
-SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
+PAGES = [path for path, _, _ in ui.PAGES]  # every page, in the menu's order
+SECTIONS = attribution.SECTIONS
 # The same own-voice speaker is a codebook value (rule L3), not free text.
 FIXED = {"own voice"}
 

@@ -12,20 +12,13 @@ from hypothesis import HealthCheck, assume, given, settings
 from markup import page_markup
 from streamlit.testing.v1 import AppTest
 
+from incidentlens import ui
 from incidentlens.data.validate import validate
+from incidentlens.ui import attribution
 from paths import ROOT
 
-PAGES = [
-    "app.py",
-    "pages/attribution.py",
-    "pages/explorer.py",
-    "pages/incident.py",
-    "pages/policy.py",
-    "pages/brief.py",
-    "pages/sql.py",
-    "pages/methodology.py",
-]
-SECTIONS = ("Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
+PAGES = [path for path, _, _ in ui.PAGES]  # every page, in the menu's order
+SECTIONS = attribution.SECTIONS[1:]  # the first is what a page opens on
 RUNS = [(page, {}) for page in PAGES] + [("pages/attribution.py", {"section": s}) for s in SECTIONS]
 
 

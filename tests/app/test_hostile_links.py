@@ -7,22 +7,15 @@ import pytest
 from markup import page_markup
 from streamlit.testing.v1 import AppTest
 
+from incidentlens import ui
 from incidentlens.data.database import load
 from incidentlens.query import queries
+from incidentlens.ui import attribution
 from paths import ROOT
 
 APP = str(ROOT / "app.py")
-PAGES = [
-    "app.py",
-    "pages/attribution.py",
-    "pages/explorer.py",
-    "pages/incident.py",
-    "pages/policy.py",
-    "pages/brief.py",
-    "pages/sql.py",
-    "pages/methodology.py",
-]
-SECTIONS = ("From label to reality", "Who uses the MSP label", "Over time", "Where and whom", "Compare two groups")
+PAGES = [path for path, _, _ in ui.PAGES]  # every page, in the menu's order
+SECTIONS = attribution.SECTIONS
 
 
 def open_page(page: str, params: dict) -> AppTest:

@@ -11,17 +11,7 @@ import pytest
 from incidentlens import local_dashboard
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM, CHROMIUM_ARGS = local_dashboard.CHROMIUM, local_dashboard.CHROMIUM_ARGS
 
 
 REQUIRED = os.environ.get("INCIDENTLENS_REQUIRE_BROWSER") == "1"  # set by scripts/run-tests.sh
