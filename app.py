@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from incidentlens import ui
-from incidentlens.present import charts, narrative
+from incidentlens.present import charts, narrative, tables
 from incidentlens.query import answer, queries
 
 db, f = ui.start("app.py")
@@ -47,19 +47,7 @@ ui.chart(
 )
 
 st.subheader("What was behind the MSP label?")
-rows = [
-    {
-        "assessed type": t.label,
-        "incidents": t.share.k,
-        "of labelled MSP": t.share.n,
-        "share": t.share.share,
-        "95% CI low": t.share.low,
-        "95% CI high": t.share.high,
-        "small sample": t.share.small_sample,
-    }
-    for t in h.labelled_by_type
-]
-ui.chart(charts.labelled_vs_assessed(h), pd.DataFrame(rows), "overview_key", "")
+ui.chart(charts.labelled_vs_assessed(h), tables.labelled_by_type(h), "overview_key", "")
 
 st.subheader("Takeaways")
 for sentence in narrative.takeaways(h):

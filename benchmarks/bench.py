@@ -53,7 +53,7 @@ from incidentlens.data import synth  # noqa: E402
 from incidentlens.data.schema import REPO_DATA, load_package  # noqa: E402
 from incidentlens.data.spreadsheet import FORMULA_START  # noqa: E402
 from incidentlens.data.validate import validate  # noqa: E402
-from incidentlens.present import charts, exports  # noqa: E402
+from incidentlens.present import charts, exports, tables  # noqa: E402
 from incidentlens.query import queries  # noqa: E402
 from incidentlens.query.filters import NOT_MSP, Filters  # noqa: E402
 from incidentlens.query.stats import share  # noqa: E402
@@ -115,20 +115,7 @@ def rss_mb() -> float:
 # ---------------------------------------------------------------------------------------------
 def il_overview_figures(db, f: Filters):
     h = queries.headline(db, f)
-    rows = pd.DataFrame(
-        [
-            {
-                "assessed type": t.label,
-                "incidents": t.share.k,
-                "of labelled MSP": t.share.n,
-                "share": t.share.share,
-                "95% CI low": t.share.low,
-                "95% CI high": t.share.high,
-                "small sample": t.share.small_sample,
-            }
-            for t in h.labelled_by_type
-        ]
-    )
+    rows = tables.labelled_by_type(h)
     return h, rows
 
 
@@ -401,15 +388,7 @@ class PandasLens:
 
     # -- exports ---------------------------------------------------------------------------------
     def table(self, f: Filters) -> pd.DataFrame:
-        cols = self.pkg.columns("incidents") + [
-            "provider_family",
-            "labelled_msp",
-            "msp_label_by",
-            "label_terms",
-            "label_count",
-            "source_count",
-            "independent_sources",
-        ]
+        cols = self.pkg.columns("incidents") + exports.DERIVED  # the exported columns; the rows are pandas' own
         sub = self.inc.loc[self.mask(f), cols]
         return sub.sort_values(["attack_date", "incident_id"], ascending=[False, True])
 

@@ -261,3 +261,13 @@ def test_dictionary_lists_every_column_of_every_file(pkg):
     vocab = tables.vocabulary(pkg, "incidents", "provider_type")
     assert list(vocab["Code"]) == list(pkg.vocabulary("incidents", "provider_type"))
     assert list(vocab["Family"]) == [pkg.label(pkg.type_family[c]) for c in vocab["Code"]]
+
+
+def test_labelled_by_type_table_has_a_row_per_type_with_the_headline_shares(db):
+    h = queries.headline(db, Filters())
+    df = tables.labelled_by_type(h)
+    assert list(df["assessed type"]) == [t.label for t in h.labelled_by_type]
+    assert (df["of labelled MSP"] == h.labelled.k).all()
+    assert df["incidents"].sum() == h.labelled.k
+    msp = df.set_index("assessed type").loc[next(t.label for t in h.labelled_by_type if t.code == "msp")]
+    assert (msp["incidents"], msp["95% CI low"]) == (h.labelled_share("msp").k, h.labelled_share("msp").low)

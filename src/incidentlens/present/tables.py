@@ -19,8 +19,27 @@ from incidentlens.present.format import (
     provider_name,
     share_cell,
 )
+from incidentlens.query.queries import Headline
 
 CALLED, WAS = "What sources called it", "What it was"
+
+
+def labelled_by_type(h: Headline) -> pd.DataFrame:
+    """The Overview key chart as a table: per assessed type, its share of the labelled-MSP incidents."""
+    return pd.DataFrame(
+        [
+            {
+                "assessed type": t.label,
+                "incidents": t.share.k,
+                "of labelled MSP": t.share.n,
+                "share": t.share.share,
+                "95% CI low": t.share.low,
+                "95% CI high": t.share.high,
+                "small sample": t.share.small_sample,
+            }
+            for t in h.labelled_by_type
+        ]
+    )
 
 
 def _ci(df: pd.DataFrame) -> pd.Series:
