@@ -36,7 +36,14 @@ st.caption(format.undated_note(len(src) - len(timeline), len(src)))
 if not timeline.empty:
     st.dataframe(timeline, hide_index=True, width="stretch")
 
-with st.expander(f"All {len(pkg.fields('incidents'))} fields of this record, with what each records"):
-    st.table(tables.record_fields(record, pkg), hide_index=True)
+# Drawn only when opened (as is the correction helper): the first view of a record does not need
+# the fields table, and loading its code delayed the page (browser benchmark).
+fields_box = st.expander(
+    f"All {len(pkg.fields('incidents'))} fields of this record, with what each records",
+    key=show.FIELDS,
+    on_change="rerun",
+)
+if fields_box.open:
+    fields_box.table(tables.record_fields(record, pkg), hide_index=True)
 show.correction(db, record)
 st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from incidentlens import ui
 from incidentlens.data.schema import load_package
 from incidentlens.data.validate import validate
-from incidentlens.ui import attribution
+from incidentlens.ui import attribution, record
 from paths import ROOT
 
 # Markdown the validator accepts in text, each piece around the marker word.
@@ -68,6 +68,8 @@ def test_free_text_from_the_data_is_shown_as_written(texty, monkeypatch, page, p
         at.query_params[key] = value
     if page != "app.py":
         at.switch_page(page)
+    for key in record.EXPANDERS:  # the record's sections drawn only when opened
+        at.session_state[key] = True
     at.run()
     assert not at.exception
     assert page_markup(at) == []

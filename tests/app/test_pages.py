@@ -13,6 +13,7 @@ from incidentlens.present import format, tables
 from incidentlens.query import compare, policy, queries
 from incidentlens.query.filters import Filters
 from incidentlens.ui import attribution as attribution_page
+from incidentlens.ui import record as record_ui
 from paths import REAL, ROOT
 
 APP = str(ROOT / "app.py")
@@ -270,14 +271,17 @@ def test_incident_record_reads_in_plain_labels(real):
     codes = set(pkg.vocabulary("sources", "label_term"))
     assert set(timeline["Label used"]) <= {pkg.label(c) for c in codes}
     assert not set(timeline["Label used"]) & {c for c in codes if pkg.label(c) != c}
-    fields = at.table[0].value
+    assert not at.table and not at.get("selectbox"), "closed sections are not drawn"
+    at.session_state[record_ui.FIELDS] = True
+    fields = at.run().table[0].value
     assert len(fields) == len(pkg.fields("incidents"))
 
 
 def test_correction_helper_gives_a_ready_text_and_where_to_send_it(real, monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_CORRECTIONS", "corrections@example.org")
     at = open_page("pages/incident.py", {"id": TSM})
-    at.selectbox(key="corr_field").set_value("provider_type")
+    at.session_state[record_ui.CORRECTION] = True
+    at.run().selectbox(key="corr_field").set_value("provider_type")
     at.text_input(key="corr_value").set_value("Break/fix")
     at.text_input(key="corr_source").set_value("https://example.org/contract").run()
     text = at.code[-1].value
