@@ -1,16 +1,15 @@
 """Overview: the break/fix question answered in words, how solid the answer is, the key chart."""
 
-import pandas as pd
 import streamlit as st
 
 from incidentlens import ui
-from incidentlens.present import charts, narrative, tables
-from incidentlens.query import answer, queries
+from incidentlens.present import narrative
+from incidentlens.ui import overview
 
 db, f = ui.start("app.py")
 ui.header("IncidentLens", db, f, "")
-h = queries.headline(db, f)
-ans, readings = answer.of(db, f)
+v = overview.view(db, f)
+h, ans, readings = v.headline, v.answer, v.readings
 link = ui.permalink("")
 
 st.markdown(
@@ -39,18 +38,13 @@ st.caption(
     "The same shares recomputed under each defensible reading of the data: the range is what a "
     "witness can quote. Methodology explains each reading."
 )
-ui.chart(
-    charts.robustness(readings, narrative.robustness_title(readings), ans.filter_words),
-    pd.DataFrame(narrative.robustness_rows(readings)),
-    "overview_robustness",
-    "",
-)
+ui.chart(v.robustness, v.robustness_rows, "overview_robustness", "")
 
 st.subheader("What was behind the MSP label?")
-ui.chart(charts.labelled_vs_assessed(h), tables.labelled_by_type(h), "overview_key", "")
+ui.chart(v.key, v.key_table, "overview_key", "")
 
 st.subheader("Takeaways")
-for sentence in narrative.takeaways(h):
+for sentence in v.takeaways:
     st.markdown(f"- {ui.plain(sentence)}")
 
 with st.expander("Cite these numbers (copy a sentence)", expanded=False):

@@ -13,6 +13,7 @@ from incidentlens.present import format, tables
 from incidentlens.query import compare, policy, queries
 from incidentlens.query.filters import Filters
 from incidentlens.ui import attribution as attribution_page
+from incidentlens.ui import overview
 from incidentlens.ui import record as record_ui
 from paths import REAL, ROOT
 
@@ -66,6 +67,21 @@ def test_overview_numbers_follow_the_sector_filter(monkeypatch):
     assert at.metric[1].value == str(dental.labelled.k)
     assert at.metric[2].value == str(dental.labelled_share("msp").k)
     assert at.query_params["sector"] == ["dental"] or at.query_params["sector"] == "dental"
+
+
+def test_overview_view_is_kept_per_filter_and_data_folder(monkeypatch, fixture_dir):
+    """Readers share a filter's computed view; another filter or another data folder gets its own."""
+    from incidentlens.data.database import load
+
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
+    db = load(REAL)
+    first, again = overview.view(db, Filters()), overview.view(db, Filters())
+    dental = overview.view(db, Filters(sector=("dental",)))
+    assert again is first and dental is not first
+    assert dental.headline == queries.headline(db, Filters(sector=("dental",)))
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(fixture_dir))
+    other = overview.view(load(fixture_dir), Filters())
+    assert other.answer.n == queries.count(load(fixture_dir), Filters()) != first.answer.n
 
 
 def test_url_to_widgets_to_url_round_trip(monkeypatch):
