@@ -238,10 +238,21 @@ def _provider_box(page: Any) -> Any:
 
 
 async def open_filter(page: Any, i: int) -> None:
-    """Before a pick, open the "Provider assessed as" list."""
+    """Before a pick, open the "Provider assessed as" list; before a removal, nothing. Either way,
+    check the box holds what the step expects (none, or the one value picked), so a pick that
+    selected something else fails instead of timing another filter."""
+    box = _provider_box(page)
+    held = await box.locator('button[aria-label^="Remove "]').count()
+    if held != i % 2:
+        raise RuntimeError(f"the filter holds {held} values before step {i}, expected {i % 2}")
     if i % 2 == 0:
-        await _provider_box(page).locator("input").click()
+        await box.locator("input").click()
         await page.get_by_role("option").first.wait_for()
+
+
+def _values(page: Any) -> Any:
+    """The list's values, without Streamlit's "Select all" entry."""
+    return page.get_by_role("option").filter(has_not_text="Select all")
 
 
 async def filter_change(page: Any, i: int) -> None:
@@ -250,8 +261,8 @@ async def filter_change(page: Any, i: int) -> None:
     if i % 2:
         await _provider_box(page).locator('button[aria-label^="Remove "]').first.click()
         return
-    options = page.get_by_role("option")
-    await options.nth(i // 2 % await options.count()).click()
+    values = _values(page)
+    await values.nth(i // 2 % await values.count()).click()
     await page.keyboard.press("Escape")
 
 
