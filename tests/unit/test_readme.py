@@ -11,6 +11,8 @@ parts, the others with them, so both forms are covered without running every com
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import os
 import re
 import shlex
@@ -24,11 +26,12 @@ import pytest
 
 from incidentlens import cli, local_dashboard
 from incidentlens.query import filters as flt
-from paths import ROOT
+from paths import REAL, ROOT
 
 README = (ROOT / "README.md").read_text()
 OPTIONAL = re.compile(r"\[([^\]]+)\]")
 ALTERNATIVES = re.compile(r"[\w-]+(\|[\w-]+)+")
+RESOURCES = ("incidents", "sources", "policy_actions")
 SAMPLE_FILTERS = ["--years", "2019-2023", "--sector", "dental"]  # what `[filters]` stands for
 
 
@@ -81,6 +84,27 @@ def _concrete(argv: list[str], data: Path, out: Path) -> list[str]:
 
 
 # ---- the lists and links in the prose ----------------------------------------------------------
+
+
+def test_readme_dataset_line_matches_the_data():
+    """The figures a reader quotes from the README's first lines are the data's own."""
+    line = next(x for x in README.splitlines() if x.startswith("Dataset version"))
+    found = re.fullmatch(
+        r"Dataset version \*\*([\d.]+)\*\*: (\d+) incidents first reported (\d{4})–(\d{4}), "
+        r"(\d+) source rows, (\d+) government actions\.",
+        line,
+    )
+    assert found, line
+    rows = {name: list(csv.DictReader((REAL / f"{name}.csv").open(encoding="utf-8"))) for name in RESOURCES}
+    years = sorted(r["disclosed_date"][:4] for r in rows["incidents"] if r["disclosed_date"])
+    assert found.groups() == (
+        json.loads((REAL / "datapackage.json").read_text())["version"],
+        str(len(rows["incidents"])),
+        years[0],
+        years[-1],
+        str(len(rows["sources"])),
+        str(len(rows["policy_actions"])),
+    )
 
 
 def test_readme_lists_exactly_the_registry_filter_keys():
