@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from incidentlens import ui
+from incidentlens.data.database import load
 from incidentlens.present import format, tables
 from incidentlens.query import compare, policy, queries
 from incidentlens.query.filters import Filters
@@ -105,6 +106,23 @@ def test_filters_survive_a_page_switch(monkeypatch):
     assert at.multiselect(key="w_sector").value == ["dental"]
     at.switch_page("pages/explorer.py").run()
     assert at.multiselect(key="w_sector").value == ["dental"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_reset_all_filters_clears_widgets_and_url_and_keeps_the_page(page, monkeypatch):
+    """Every page's "Reset all filters" button: all filters gone from the widgets and the link, a
+    page's own key (the record's id) kept, and the page's numbers back to the whole dataset."""
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
+    record = "2019-08-texas-municipalities-tsm"
+    at = open_page(page, {"id": record, "years": "2019-2021", "sector": "healthcare", "q": "ransom"})
+    assert at.multiselect(key="w_sector").value == ["healthcare"]
+    next(b for b in at.sidebar.button if b.label == "Reset all filters").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.multiselect(key="w_sector").value == [] and at.text_input(key="w_q").value == ""
+    assert not {"years", "sector", "q"} & set(at.query_params)
+    assert at.query_params["id"] in (record, [record])
+    if page == "app.py":
+        assert at.metric[0].value == str(queries.count(load(REAL), Filters()))
 
 
 @pytest.mark.parametrize(

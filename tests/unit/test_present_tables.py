@@ -92,6 +92,20 @@ def test_record_fields_read_in_words(db, pkg):
     assert format.field_value(pkg, fields["ransom_demand_usd"], 2500000.0) == "2,500,000"
 
 
+def test_field_names_keep_acronyms_in_capitals(pkg):
+    fields = {fl.name: fl for fl in pkg.fields("incidents")}
+    names = {
+        n: format.field_name(fields[n])
+        for n in ("us_states", "incident_id", "ransom_demand_usd", "downstream_orgs_min")
+    }
+    assert names == {
+        "us_states": "US states",
+        "incident_id": "Incident ID",
+        "ransom_demand_usd": "Ransom demand USD",
+        "downstream_orgs_min": "Downstream orgs min",
+    }
+
+
 def test_coding_notes_name_the_rule_the_alternative_and_the_documenting_source(db, pkg):
     nursing = queries.incident(db, NURSING)
     src = queries.sources_for(db, NURSING)

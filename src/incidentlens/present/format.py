@@ -117,9 +117,14 @@ def field_value(package: Package, field: Field, value: Any) -> str:
     return str(value)
 
 
+ACRONYMS = {"id": "ID", "it": "IT", "msp": "MSP", "url": "URL", "us": "US", "usd": "USD"}
+
+
 def field_name(field: Field) -> str:
-    """A column name as words ('downstream_orgs_min' -> 'Downstream orgs min')."""
-    return fallback_label(field.name)
+    """A column name as words ('downstream_orgs_min' -> 'Downstream orgs min', 'us_states' -> 'US
+    states'): readers meet these names in the record and the correction text."""
+    text = " ".join(ACRONYMS.get(w, w) for w in field.name.split("_"))
+    return text[:1].upper() + text[1:]
 
 
 def coding_notes(record: dict, package: Package, sources: pd.DataFrame) -> list[str]:

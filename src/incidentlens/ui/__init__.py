@@ -176,17 +176,21 @@ def sidebar_filters(db: Database) -> flt.Filters:
                 format_func=lambda v, c=counts: f"{_pretty(v)} ({c.get(v, 0)})",
                 help=helps[key],
             )
-        if st.button("Reset all filters", width="stretch"):
-            _set_widgets(flt.Filters(), bounds)
-            st.session_state["applied"] = flt.Filters()
-            _write_url(flt.Filters())
-            st.rerun()
+        st.button("Reset all filters", width="stretch", on_click=_reset, args=(bounds,))
     active = _from_widgets(bounds)
     st.session_state["applied"] = active
     _write_url(active)
     for note in notes:
         st.warning(plain(f"Link problem: {note} The rest of the view is shown."), icon="⚠️")
     return active
+
+
+def _reset(bounds: tuple[int, int]) -> None:
+    """Clear every filter. A callback, because it runs before the next run draws the widgets: a
+    widget's value cannot be set once the widget is on the page."""
+    _set_widgets(flt.Filters(), bounds)
+    st.session_state["applied"] = flt.Filters()
+    _write_url(flt.Filters())
 
 
 def _pretty(value: str) -> str:
