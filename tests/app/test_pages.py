@@ -54,8 +54,6 @@ def test_page_renders_without_exception(page, data):
 
 def test_overview_numbers_follow_the_sector_filter(monkeypatch):
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    from incidentlens.data.database import load
-
     db = load(REAL)
     at = open_page("app.py")
     everything = queries.headline(db, Filters())
@@ -72,8 +70,6 @@ def test_overview_numbers_follow_the_sector_filter(monkeypatch):
 
 def test_overview_view_is_kept_per_filter_and_data_folder(monkeypatch, fixture_dir):
     """Readers share a filter's computed view; another filter or another data folder gets its own."""
-    from incidentlens.data.database import load
-
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
     db = load(REAL)
     first, again = overview.view(db, Filters()), overview.view(db, Filters())
@@ -148,8 +144,6 @@ def test_hostile_params_fall_back_with_a_note(page, params, monkeypatch):
 def real(monkeypatch):
     """The curated data, loaded as the page loads it."""
     monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
-    from incidentlens.data.database import load
-
     return load(REAL)
 
 
