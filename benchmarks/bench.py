@@ -56,7 +56,7 @@ from incidentlens.data.validate import validate  # noqa: E402
 from incidentlens.present import charts, exports, tables  # noqa: E402
 from incidentlens.query import queries  # noqa: E402
 from incidentlens.query.filters import NOT_MSP, Filters  # noqa: E402
-from incidentlens.query.stats import share  # noqa: E402
+from incidentlens.query.stats import shares  # noqa: E402
 
 FILTERS: dict[str, Filters] = {
     "all": Filters(),
@@ -278,12 +278,20 @@ class PandasLens:
         fam: dict[str, int] = {}
         for code, (cnt, _) in by.items():
             fam[self.pkg.type_family.get(code, "unknown")] = fam.get(self.pkg.type_family.get(code, "unknown"), 0) + cnt
+        it = iter(  # the intervals in one call, as IncidentLens does: both sides pay the same for them
+            shares(
+                [(n_lab, n)]
+                + [(by.get(c, (0, 0))[1], n_lab) for c in types]
+                + [(by.get(c, (0, 0))[0], n) for c in types]
+                + [(fam.get(c, 0), n) for c in self.pkg.families]
+            )
+        )
         out = {
             "n": n,
-            "labelled": share(n_lab, n),
-            "labelled_by_type": {c: share(by.get(c, (0, 0))[1], n_lab) for c in types},
-            "by_type": {c: share(by.get(c, (0, 0))[0], n) for c in types},
-            "by_family": {c: share(fam.get(c, 0), n) for c in self.pkg.families},
+            "labelled": next(it),
+            "labelled_by_type": {c: next(it) for c in types},
+            "by_type": {c: next(it) for c in types},
+            "by_family": {c: next(it) for c in self.pkg.families},
         }
         out["rows"] = pd.DataFrame(
             [
@@ -331,7 +339,7 @@ class PandasLens:
     # -- attribution -------------------------------------------------------------------------------
     @staticmethod
     def _shares(df: pd.DataFrame) -> pd.DataFrame:
-        s = [share(int(k), int(n)) for k, n in zip(df["k"], df["n"])]
+        s = shares(list(zip(df["k"], df["n"])))
         return df.assign(
             share=[x.share for x in s],
             low=[x.low for x in s],

@@ -280,7 +280,7 @@ def test_facet_tables_stay_out_of_the_sql_console(db):
     from incidentlens.console import catalogue
 
     queries.facet_index(db)
-    assert {queries.FACET_CODES, queries.FACET_ROWS}.isdisjoint(catalogue.TABLES)
+    assert {queries.FACET_CODES, queries.FACET_ROWS, queries.FACET_TOTALS}.isdisjoint(catalogue.TABLES)
 
 
 @pytest.mark.parametrize("f", CASES.values(), ids=CASES.keys())
@@ -370,3 +370,15 @@ def test_policy_actions_are_loaded_in_date_order(db, fixture_dir):
     got = policy.actions(db)
     assert list(got["policy_id"]) == list(expected["policy_id"])
     assert list(got["jurisdictions"].map(list)) == [j.split(";") for j in expected["jurisdictions"]]
+
+
+def test_has_table_sees_a_table_made_after_a_miss_and_remembers_it(fixture_dir):
+    from incidentlens.data.database import load
+
+    fresh = load(fixture_dir)
+    assert not fresh.has_table("scratch_for_this_test")
+    fresh.con.execute("CREATE TABLE scratch_for_this_test (x INTEGER)")
+    assert fresh.has_table("scratch_for_this_test")
+    fresh.con.execute("DROP TABLE scratch_for_this_test")  # nothing in the app drops a table: remembered
+    assert fresh.has_table("scratch_for_this_test")
+    assert fresh.has_table("incidents") and not fresh.has_table("no_such_table")

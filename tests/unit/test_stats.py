@@ -1,7 +1,8 @@
 """Wilson and Newcombe intervals, checked against the closed formulas and published values.
 
 The expected numbers are computed here from the formulas (Wilson 1927; Newcombe 1998, method 10)
-with the normal quantile from the standard library, never from statsmodels, which the code uses.
+with the normal quantile from the standard library, never from statsmodels, which the code uses;
+only the vectorised `shares` is compared with statsmodels' own one-share call, float for float.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from incidentlens.query.stats import SMALL_SAMPLE, difference, share
+from incidentlens.query.stats import SMALL_SAMPLE, difference, share, shares
 
 Z = NormalDist().inv_cdf(0.975)
 
@@ -80,6 +81,30 @@ def test_wilson_equals_closed_formula_and_contains_the_share(kn):
 def test_interval_ends_are_exact_at_zero_and_all():
     assert share(0, 187).low == 0.0
     assert share(241, 241).high == 1.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))), max_size=40))
+def test_many_shares_at_once_are_exactly_one_call_per_share(pairs):
+    """`shares` makes one vectorised statsmodels call; every bound must be the very float that a
+    call for that share alone gives, and empty bases must stay empty wherever they fall."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    got = shares(pairs)
+    assert [(s.k, s.n) for s in got] == pairs
+    for s, (k, n) in zip(got, pairs):
+        if n == 0:
+            assert (s.share, s.low, s.high) == (None, None, None)
+            continue
+        low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
+        assert s.share == k / n
+        assert s.low == (0.0 if k == 0 else max(0.0, float(low)))
+        assert s.high == (1.0 if k == n else min(1.0, float(high)))
+
+
+def test_many_shares_reject_an_impossible_pair_anywhere():
+    with pytest.raises(ValueError, match="k=7, n=5"):
+        shares([(1, 2), (7, 5), (0, 0)])
 
 
 def test_zero_of_zero_has_no_share():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import mmap
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -37,6 +37,16 @@ class Database:
     con: duckdb.DuckDBPyConnection
     package: Package
     directory: Path
+    _present: set[str] = field(default_factory=set, repr=False, compare=False)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database holds a table of this name. A table once seen is remembered:
+        nothing drops one, and asking DuckDB's catalogue costs a few ms on every page run."""
+        if name not in self._present and self.scalar(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
+        ):
+            self._present.add(name)
+        return name in self._present
 
     def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
         """Run one statement on a fresh cursor with bound parameters."""

@@ -64,7 +64,7 @@ def kappa(first: list[str], second: list[str]) -> tuple[float, float, float] | N
 
 def agreement(db: Database) -> Agreement:
     """Agreement over every incident with a second coding (the whole dataset, unfiltered)."""
-    if "coding_agreement" not in set(db.query("SELECT table_name FROM duckdb_tables()")["table_name"]):
+    if not db.has_table("coding_agreement"):
         return Agreement(0, 0, None, None, None, {})
     df = db.query("SELECT coder1_type, coder2_type, resolution_rule FROM coding_agreement")
     k = kappa(list(df["coder1_type"]), list(df["coder2_type"]))
@@ -76,7 +76,7 @@ def agreement(db: Database) -> Agreement:
 
 def disagreements(db: Database) -> pd.DataFrame:
     """Every incident the two coders typed differently, with the rule that resolved it."""
-    if "coding_agreement" not in set(db.query("SELECT table_name FROM duckdb_tables()")["table_name"]):
+    if not db.has_table("coding_agreement"):
         return pd.DataFrame(columns=["incident_id", "published", "second_coder", "rule", "resolution"])
     return db.query(
         "SELECT incident_id, coder1_type AS published, coder2_type AS second_coder, "

@@ -16,7 +16,7 @@ import pandas as pd
 
 from incidentlens.data.database import Database
 from incidentlens.query.filters import Filters
-from incidentlens.query.stats import Share, share
+from incidentlens.query.stats import Share, shares
 
 MEASURES = ("msp", "break_fix")  # the two shares the question compares
 
@@ -67,7 +67,7 @@ class Reading:
 def frame(db: Database, f: Filters) -> pd.DataFrame:
     """The incidents in view, with the columns every reading needs (one row per incident)."""
     where, params = f.where()
-    has_second = "coding_agreement" in set(db.query("SELECT table_name FROM duckdb_tables()")["table_name"])
+    has_second = db.has_table("coding_agreement")
     second = (
         "(SELECT coder2_type FROM coding_agreement c WHERE c.incident_id = i.incident_id)" if has_second else "NULL"
     )
@@ -89,13 +89,22 @@ def answer(df: pd.DataFrame, filter_words: str, version: str) -> Answer:
     lab = df[df["labelled_msp"]]
     k = len(lab)
     msp = lab["provider_type"] == "msp"
+    labelled, of_msp, of_break_fix, transitional, documented = shares(
+        [
+            (k, len(df)),
+            (int(msp.sum()), k),
+            (int((lab["provider_type"] == "break_fix").sum()), k),
+            (int((msp & (lab["provider_maturity"] == "transitional")).sum()), k),
+            (int((lab["service_relationship"] != "not_documented").sum()), k),
+        ]
+    )
     return Answer(
         n=len(df),
-        labelled=share(k, len(df)),
-        msp=share(int(msp.sum()), k),
-        break_fix=share(int((lab["provider_type"] == "break_fix").sum()), k),
-        transitional=share(int((msp & (lab["provider_maturity"] == "transitional")).sum()), k),
-        documented=share(int((lab["service_relationship"] != "not_documented").sum()), k),
+        labelled=labelled,
+        msp=of_msp,
+        break_fix=of_break_fix,
+        transitional=transitional,
+        documented=documented,
         filter_words=filter_words,
         version=version,
     )
@@ -103,7 +112,7 @@ def answer(df: pd.DataFrame, filter_words: str, version: str) -> Answer:
 
 def _shares(labelled: pd.Series, types: pd.Series) -> dict[str, Share]:
     chosen = types[labelled.astype(bool)]
-    return {m: share(int((chosen == m).sum()), len(chosen)) for m in MEASURES}
+    return dict(zip(MEASURES, shares([(int((chosen == m).sum()), len(chosen)) for m in MEASURES])))
 
 
 def _with(

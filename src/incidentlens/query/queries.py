@@ -14,7 +14,7 @@ import pandas as pd
 from incidentlens.data.database import Database
 from incidentlens.data.schema import humanise
 from incidentlens.query.filters import KEYS, LIST_KEYS, NOT_MSP, Filters
-from incidentlens.query.stats import Share, share
+from incidentlens.query.stats import Share, shares
 
 # dimension key -> (column, holds a list), from the filter registry
 DIMENSIONS: dict[str, tuple[str, bool]] = {k.name: (k.column, k.list_column) for k in KEYS}
@@ -105,13 +105,16 @@ def headline(db: Database, f: Filters) -> Headline:
     counts the facet codes (`facet_index`), about three times quicker than the text columns."""
     facet_index(db)
     where, params = _where_coded(f)
-    counts = db.query(
-        f"""SELECT fc.vals[1] AS provider_type, g.n, g.labelled FROM (
+    grouped = (
+        f"""SELECT c.value AS provider_type, sum(c.n) AS n, sum(c.labelled) AS labelled
+            FROM {FACET_TOTALS} c WHERE c.key = 'ptype' AND {where} GROUP BY c.value"""
+        if _years_only(f)
+        else f"""SELECT fc.vals[1] AS provider_type, g.n, g.labelled FROM (
                 SELECT c.ptype AS code, count(*) AS n, count(*) FILTER (WHERE c.labelled_msp) AS labelled
                 FROM {FACET_ROWS} c WHERE {where} GROUP BY c.ptype) g
-            LEFT JOIN {FACET_CODES} fc ON fc.key = 'ptype' AND fc.code = g.code""",
-        params,
+            LEFT JOIN {FACET_CODES} fc ON fc.key = 'ptype' AND fc.code = g.code"""
     )
+    counts = db.query(grouped, params)
     by = {r.provider_type: (int(r.n), int(r.labelled)) for r in counts.itertuples()}
     pkg = db.package
     types = list(pkg.type_family)
@@ -121,12 +124,20 @@ def headline(db: Database, f: Filters) -> Headline:
     for code, (cnt, _) in by.items():
         fam = pkg.type_family.get(code, "unknown")
         fam_counts[fam] = fam_counts.get(fam, 0) + cnt
+    it = iter(
+        shares(
+            [(n_lab, n)]
+            + [(by.get(c, (0, 0))[1], n_lab) for c in types]
+            + [(by.get(c, (0, 0))[0], n) for c in types]
+            + [(fam_counts.get(c, 0), n) for c in pkg.families]
+        )
+    )
     return Headline(
         n=n,
-        labelled=share(n_lab, n),
-        labelled_by_type=[TypeShare(c, humanise(c), share(by.get(c, (0, 0))[1], n_lab)) for c in types],
-        by_type=[TypeShare(c, humanise(c), share(by.get(c, (0, 0))[0], n)) for c in types],
-        by_family=[TypeShare(c, humanise(c), share(fam_counts.get(c, 0), n)) for c in pkg.families],
+        labelled=next(it),
+        labelled_by_type=[TypeShare(c, humanise(c), next(it)) for c in types],
+        by_type=[TypeShare(c, humanise(c), next(it)) for c in types],
+        by_family=[TypeShare(c, humanise(c), next(it)) for c in pkg.families],
         filter_words=f.describe(pkg),
         version=pkg.version,
     )
@@ -148,20 +159,23 @@ def facet_counts(db: Database, f: Filters, key: str) -> dict[str, int]:
 FACETS = LIST_KEYS
 FACET_CODES = "facet_codes"  # (key, code, vals): each value of a facet, or each distinct list of values
 FACET_ROWS = "facet_rows"  # per incident, in the incidents table's order: each facet's code, year, labelled
+FACET_TOTALS = "facet_totals"  # (key, value, attack_year, n, labelled): incidents per facet value and year
 _FACET_INDEX = threading.Lock()
 
 
 def facet_index(db: Database) -> None:
     """Build, once per database, the tables `sidebar_counts` counts from: every facet as a small
     integer per incident (a list facet: one code per distinct list), so counting is an integer
-    GROUP BY instead of unnesting lists. The SQL console copies only its own tables, not these."""
+    GROUP BY instead of unnesting lists; and every facet value counted per year, so a view filtered by
+    years alone (the landing page, the year slider) adds up a few hundred rows instead of scanning
+    every incident. The SQL console copies only its own tables, not these."""
 
     def text(key: str, alias: str = "") -> str:  # a facet's value as text: lists joined by a control character
         column, is_list = DIMENSIONS[key]
         return f"array_to_string({alias}{column}, chr(31))" if is_list else f"{alias}{column}"
 
     with _FACET_INDEX:
-        if db.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [FACET_ROWS]):
+        if db.has_table(FACET_TOTALS):
             return
         cur = db.con.cursor()  # as every query: the connection itself is not for several threads
         cur.execute(
@@ -181,7 +195,25 @@ def facet_index(db: Database) -> None:
             f"CREATE TABLE {FACET_ROWS} AS SELECT {', '.join(f'c_{k} AS {k}' for k in FACETS)}, "
             f"i.attack_year, i.labelled_msp, i.rowid AS rid FROM incidents i {joins} ORDER BY i.rowid"
         )
+        per_code = " UNION ALL ".join(
+            f"""SELECT '{k}' AS key, {k} AS code, attack_year, count(*) AS n,
+                   count(*) FILTER (WHERE labelled_msp) AS labelled FROM {FACET_ROWS} GROUP BY ALL"""
+            for k in FACETS
+        )
+        cur.execute(  # a code the join cannot place is a scalar facet's NULL: one NULL value
+            f"""CREATE TABLE {FACET_TOTALS} AS
+                SELECT key, value, attack_year, sum(n)::BIGINT AS n, sum(labelled)::BIGINT AS labelled FROM (
+                    SELECT t.key, unnest(coalesce(fc.vals, [NULL])) AS value, t.attack_year, t.n, t.labelled
+                    FROM ({per_code}) t LEFT JOIN {FACET_CODES} fc ON fc.key = t.key AND fc.code = t.code)
+                GROUP BY ALL"""
+        )
         cur.close()
+
+
+def _years_only(f: Filters) -> bool:
+    """Whether `f` sets nothing but a year range: then `facet_totals` answers it exactly, and
+    `_where_coded(f)` holds only `c.attack_year`, a column that table has too."""
+    return not f.chosen and not f.q
 
 
 def _where_coded(f: Filters) -> tuple[str, list]:
@@ -209,10 +241,43 @@ def _where_coded(f: Filters) -> tuple[str, list]:
     return " AND ".join(clauses) or "TRUE", params
 
 
+def _scanned_counts(keys: list[str], where: str) -> str:
+    """(key, value, n) for these facets over the rows `where` picks, in one GROUPING SETS scan of
+    the codes, each code's distinct list then unnested into its values."""
+    long = " UNION ALL ".join(f"SELECT '{k}' AS key, {k} AS code, n, not_msp FROM g WHERE g_{k} = 0" for k in keys)
+    not_msp = (
+        f"UNION ALL SELECT 'label', '{NOT_MSP}', coalesce(sum(not_msp), 0)::BIGINT FROM long WHERE key = 'label'"
+        if "label" in keys
+        else ""
+    )
+    return f"""WITH g AS (
+            SELECT {", ".join(f"c.{k}, grouping(c.{k}) AS g_{k}" for k in keys)},
+                   count(*) AS n, count(*) FILTER (WHERE NOT c.labelled_msp) AS not_msp
+            FROM {FACET_ROWS} c WHERE {where}
+            GROUP BY GROUPING SETS ({", ".join(f"(c.{k})" for k in keys)})),
+        long AS ({long})
+        SELECT key, value, sum(n)::BIGINT AS n FROM (
+            SELECT long.key, unnest(fc.vals) AS value, long.n FROM long JOIN {FACET_CODES} fc USING (key, code))
+        GROUP BY ALL {not_msp}"""
+
+
+def _totalled_counts(keys: list[str], where: str, params: list) -> tuple[str, list]:
+    """(key, value, n) for these facets from the per-year totals, for a WHERE on years alone;
+    the NOT_MSP count from the provider type's rows, where each incident is counted once."""
+    sql = f"""SELECT c.key, c.value, sum(c.n)::BIGINT AS n FROM {FACET_TOTALS} c
+              WHERE list_contains(?::VARCHAR[], c.key) AND {where} GROUP BY ALL"""
+    if "label" not in keys:
+        return sql, [keys, *params]
+    not_msp = f"""SELECT 'label', '{NOT_MSP}', coalesce(sum(c.n - c.labelled), 0)::BIGINT
+                  FROM {FACET_TOTALS} c WHERE c.key = 'ptype' AND {where}"""
+    return f"{sql} UNION ALL {not_msp}", [keys, *params, *params]
+
+
 def sidebar_counts(db: Database, f: Filters) -> dict[str, dict[str, int]]:
     """`facet_counts` for every facet, and under "label" also NOT_MSP: how many incidents no source
     labelled MSP. One scan for all facets the filter does not touch (they share its WHERE), and
-    one per facet it sets; each counts small integer codes (`facet_index`)."""
+    one per facet it sets; each counts small integer codes (`facet_index`), or adds up the per-year
+    totals when its WHERE is a year range or nothing."""
     facet_index(db)
     groups: dict[Filters, list[str]] = {}
     for key in FACETS:
@@ -220,24 +285,10 @@ def sidebar_counts(db: Database, f: Filters) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {key: {} for key in FACETS}
     for others, keys in groups.items():
         where, params = _where_coded(others)
-        long = " UNION ALL ".join(f"SELECT '{k}' AS key, {k} AS code, n, not_msp FROM g WHERE g_{k} = 0" for k in keys)
-        not_msp = (
-            (f"UNION ALL SELECT 'label', '{NOT_MSP}', coalesce(sum(not_msp), 0)::BIGINT FROM long WHERE key = 'label'")
-            if "label" in keys
-            else ""
-        )
-        df = db.query(
-            f"""WITH g AS (
-                    SELECT {", ".join(f"c.{k}, grouping(c.{k}) AS g_{k}" for k in keys)},
-                           count(*) AS n, count(*) FILTER (WHERE NOT c.labelled_msp) AS not_msp
-                    FROM {FACET_ROWS} c WHERE {where}
-                    GROUP BY GROUPING SETS ({", ".join(f"(c.{k})" for k in keys)})),
-                long AS ({long})
-                SELECT key, value, sum(n)::BIGINT AS n FROM (
-                    SELECT long.key, unnest(fc.vals) AS value, long.n FROM long JOIN {FACET_CODES} fc USING (key, code))
-                GROUP BY ALL {not_msp}""",
-            params,
-        )
+        if _years_only(others):
+            df = db.query(*_totalled_counts(keys, where, params))
+        else:
+            df = db.query(_scanned_counts(keys, where), params)
         for key, value, n in df.itertuples(index=False):
             if value is not None and (n or value == NOT_MSP):
                 out[key][str(value)] = int(n)
@@ -279,12 +330,12 @@ def labelled_share_by_year(db: Database, f: Filters) -> pd.DataFrame:
 
 
 def _with_shares(df: pd.DataFrame) -> pd.DataFrame:
-    shares = [share(int(k), int(n)) for k, n in zip(df["k"], df["n"])]
+    got = shares(list(zip(df["k"], df["n"])))
     return df.assign(
-        share=[s.share for s in shares],
-        low=[s.low for s in shares],
-        high=[s.high for s in shares],
-        small_sample=[s.small_sample for s in shares],
+        share=[s.share for s in got],
+        low=[s.low for s in got],
+        high=[s.high for s in got],
+        small_sample=[s.small_sample for s in got],
     )
 
 
@@ -354,7 +405,9 @@ def sources_of(db: Database, f: Filters) -> pd.DataFrame:
 
 
 def year_bounds(db: Database) -> tuple[int, int]:
-    row = db.query("SELECT min(attack_year) AS lo, max(attack_year) AS hi FROM incidents")
+    """The first and last year of any incident (the per-year totals hold every incident)."""
+    facet_index(db)
+    row = db.query(f"SELECT min(attack_year) AS lo, max(attack_year) AS hi FROM {FACET_TOTALS} WHERE key = 'ptype'")
     lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
     if pd.isna(lo):
         return (2017, 2026)

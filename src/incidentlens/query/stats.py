@@ -7,8 +7,10 @@ testimony writer cites are the ones a reviewer can reproduce.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 SMALL_SAMPLE = 10
@@ -40,16 +42,30 @@ class Share:
 
 
 def share(k: int, n: int) -> Share:
-    k, n = int(k), int(n)
-    if not 0 <= k <= n:
-        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    if n == 0:
-        return Share(0, 0, None, None, None)
-    low, high = proportion_confint(k, n, alpha=ALPHA, method="wilson")
+    return shares([(k, n)])[0]
+
+
+def shares(pairs: Sequence[tuple[int, int]]) -> list[Share]:
+    """Many (k, n) at once, in one statsmodels call: the interval's normal quantile is then worked
+    out once, not once per share (about 0.25 ms each, and an Overview shows some sixty). The
+    bounds are the same floats as one call per share (tested)."""
+    ks = np.array([int(k) for k, _ in pairs], dtype=np.int64)
+    ns = np.array([int(n) for _, n in pairs], dtype=np.int64)
+    bad = (ks < 0) | (ks > ns)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"need 0 <= k <= n, got k={ks[i]}, n={ns[i]}")
+    based = ns > 0
+    lows, highs = np.zeros(len(ns)), np.ones(len(ns))
+    if based.any():
+        lows[based], highs[based] = proportion_confint(ks[based], ns[based], alpha=ALPHA, method="wilson")
     # The Wilson bounds are exactly 0 at k=0 and 1 at k=n; floating point says 1e-18 and 0.9999….
-    low = 0.0 if k == 0 else float(max(0.0, low))
-    high = 1.0 if k == n else float(min(1.0, high))
-    return Share(k, n, k / n, low, high)
+    lows = np.where(ks == 0, 0.0, np.maximum(0.0, lows))
+    highs = np.where(ks == ns, 1.0, np.minimum(1.0, highs))
+    return [
+        Share(int(k), int(n), int(k) / int(n), float(low), float(high)) if n else Share(0, 0, None, None, None)
+        for k, n, low, high in zip(ks, ns, lows, highs)
+    ]
 
 
 @dataclass(frozen=True)
