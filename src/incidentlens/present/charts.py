@@ -18,31 +18,47 @@ from incidentlens.query.stats import SMALL_SAMPLE
 FONT = "Liberation Sans, Arial, sans-serif"
 
 
-def finish(fig: go.Figure, title: str, subtitle: str, height: int = 420, *, summary: str) -> go.Figure:
-    """House style: finding as title, n and filter as subtitle, light grid, legend at the right;
-    `summary` (one or two sentences on the finding, shown under the chart) is kept in the layout's
-    `meta` for alt_text.
+def figure(
+    traces: list[dict],
+    title: str,
+    subtitle: str,
+    height: int = 420,
+    *,
+    summary: str,
+    xaxis: dict | None = None,
+    yaxis: dict | None = None,
+    **layout,
+) -> go.Figure:
+    """The chart in one `go.Figure` call, in house style: finding as title, n and filter as
+    subtitle, light grid, legend at the right; `summary` (one or two sentences on the finding,
+    shown under the chart) is kept in the layout's `meta` for alt_text. Plotly validates the whole
+    spec once this way (about 2 ms), where building it step by step (add_bar, update_layout,
+    update_xaxes, …) validated it again at every step (10–25 ms a chart, on every new filter).
 
     Margins and automatic margins are explicit because the active plotly template may turn them
     off (Streamlit's does); images set their own template and margins (images.with_furniture)."""
-    fig.update_layout(
-        title={
-            "text": _literal(title),
-            "subtitle": {"text": _literal(subtitle)},
-            "x": 0,
-            "xref": "paper",
-            "xanchor": "left",
+    grid = {"gridcolor": "#e5e5e5", "zeroline": False, "automargin": True}
+    return go.Figure(
+        data=traces,
+        layout={
+            **layout,
+            "title": {
+                "text": _literal(title),
+                "subtitle": {"text": _literal(subtitle)},
+                "x": 0,
+                "xref": "paper",
+                "xanchor": "left",
+            },
+            "font": {"family": FONT, "size": 13},
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
+            "plot_bgcolor": "white",
+            "legend": {**layout.get("legend", {}), "orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"},
+            "meta": {"summary": summary},
+            "xaxis": {**(xaxis or {}), **grid},
+            "yaxis": {**(yaxis or {}), **grid, "ticklabelstandoff": 6},
         },
-        font={"family": FONT, "size": 13},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 90, "b": 40},
-        plot_bgcolor="white",
-        legend={"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"},
-        meta={"summary": summary},
     )
-    fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True)
-    fig.update_yaxes(gridcolor="#e5e5e5", zeroline=False, automargin=True, ticklabelstandoff=6)
-    return fig
 
 
 def _literal(text: str) -> str:
@@ -51,13 +67,14 @@ def _literal(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _year_axis(fig: go.Figure, years: pd.Series) -> None:
+def _year_axis(years: pd.Series) -> dict:
     """One tick per year, with half a year of room at both ends so that the first and last tick
     labels stay clear of the other axis."""
-    fig.update_xaxes(title="Year of attack", dtick=1, tickformat="d")
+    axis = {"title": {"text": "Year of attack"}, "dtick": 1, "tickformat": "d"}
     if len(years):
         lo, hi = int(years.min()), int(years.max())
-        fig.update_xaxes(range=[lo - 0.5, hi + 0.5])
+        axis["range"] = [lo - 0.5, hi + 0.5]
+    return axis
 
 
 def _count_ticks(top: float) -> dict:
@@ -108,23 +125,26 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     # An empty base has no share and no bounds: a zero-length error bar.
     err_plus = [(t.share.high or 0) - (t.share.share or 0) for t in rows]
     err_minus = [(t.share.share or 0) - (t.share.low or 0) for t in rows]
-    fig = go.Figure(
-        go.Bar(
-            x=x,
-            y=y,
-            orientation="h",
-            marker_color=[_colour(t.code) for t in rows],
-            error_x={"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#444", "thickness": 1.2},
-            customdata=[[t.share.k, t.share.n, _pct(t.share.low), _pct(t.share.high)] for t in rows],
-            hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%}),"
-            " 95% CI %{customdata[2]}–%{customdata[3]}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed", title="Provider assessed as")
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of incidents labelled MSP (95% CI)")
+    bar = {
+        "type": "bar",
+        "x": x,
+        "y": y,
+        "orientation": "h",
+        "marker": {"color": [_colour(t.code) for t in rows]},
+        "error_x": {"type": "data", "array": err_plus, "arrayminus": err_minus, "color": "#444", "thickness": 1.2},
+        "customdata": [[t.share.k, t.share.n, _pct(t.share.low), _pct(t.share.high)] for t in rows],
+        "hovertemplate": "%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%}),"
+        " 95% CI %{customdata[2]}–%{customdata[3]}<extra></extra>",
+    }
     small = " Small sample: read with care." if 0 < n < 10 else ""
-    return finish(
-        fig, title, f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}", 460, summary=_labelled_summary(h)
+    return figure(
+        [bar],
+        title,
+        f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}",
+        460,
+        summary=_labelled_summary(h),
+        xaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "Share of incidents labelled MSP (95% CI)"}},
+        yaxis={"autorange": "reversed", "title": {"text": "Provider assessed as"}},
     )
 
 
@@ -155,22 +175,21 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
     types = [f"Was: {humanise(t)}" for t in flows["provider_type"].unique()]
     index = {name: i for i, name in enumerate(labels + types)}
     colours = [_colour(t) for t in flows["provider_type"]]
-    fig = go.Figure(
-        go.Sankey(
-            node={
-                "label": labels + types,
-                "pad": 12,
-                "thickness": 14,
-                "color": ["#bbbbbb"] * len(labels) + [_colour(t) for t in flows["provider_type"].unique()],
-            },
-            link={
-                "source": [index[f"Called: {humanise(t)}"] for t in flows["label_term"]],
-                "target": [index[f"Was: {humanise(t)}"] for t in flows["provider_type"]],
-                "value": flows["n"].tolist(),
-                "color": [c + "66" for c in colours],
-            },
-        )
-    )
+    flow = {
+        "type": "sankey",
+        "node": {
+            "label": labels + types,
+            "pad": 12,
+            "thickness": 14,
+            "color": ["#bbbbbb"] * len(labels) + [_colour(t) for t in flows["provider_type"].unique()],
+        },
+        "link": {
+            "source": [index[f"Called: {humanise(t)}"] for t in flows["label_term"]],
+            "target": [index[f"Was: {humanise(t)}"] for t in flows["provider_type"]],
+            "value": flows["n"].tolist(),
+            "color": [c + "66" for c in colours],
+        },
+    }
     msp = flows[flows["label_term"] == "msp"]
     not_msp = int(msp[msp["provider_type"] != "msp"]["n"].sum())
     title = (
@@ -178,8 +197,8 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
         if len(msp)
         else "How sources labelled providers, and what the providers were"
     )
-    return finish(
-        fig,
+    return figure(
+        [flow],
         title,
         f"Links count incidents (a repost counts once, for its original); n = {n} incidents; {filter_words}.",
         560,
@@ -212,28 +231,30 @@ def _sankey_summary(flows: pd.DataFrame) -> str:
 
 def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
     """Share of label rows using 'MSP', by who said it (speaker type), split by whether the provider was managed IT."""
-    fig = go.Figure()
     names = {"managed_it": "Provider assessed as managed IT", "not_managed_it": "Provider not managed IT"}
     colours = {"managed_it": "#0072B2", "not_managed_it": "#E69F00"}
-    for group, part in df.groupby("provider_group", sort=True):
-        fig.add_bar(
-            y=[humanise(s) for s in part["speaker_type"]],
-            x=part["share"],
-            orientation="h",
-            name=names[group],
-            marker_color=colours[group],
-            showlegend=True,
-            error_x={
+    bars = [
+        {
+            "type": "bar",
+            "y": [humanise(s) for s in part["speaker_type"]],
+            "x": part["share"],
+            "orientation": "h",
+            "name": names[group],
+            "marker": {"color": colours[group]},
+            "showlegend": True,
+            "error_x": {
                 "type": "data",
                 "array": part["high"] - part["share"],
                 "arrayminus": part["share"] - part["low"],
                 "thickness": 1.2,
             },
-            customdata=part[["k", "n"]].to_numpy(),
-            hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} sources (%{x:.0%})<extra>"
+            "customdata": part[["k", "n"]].to_numpy(),
+            "hovertemplate": "%{y}: %{customdata[0]} of %{customdata[1]} sources (%{x:.0%})<extra>"
             + names[group]
             + "</extra>",
-        )
+        }
+        for group, part in df.groupby("provider_group", sort=True)
+    ]
     other = df[df["provider_group"] == "not_managed_it"]
     k, n = int(other["k"].sum()), int(other["n"].sum())
     title = (
@@ -241,15 +262,19 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
         if n
         else "Who applies the MSP label"
     )
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.05], title="Share of sources using the label 'MSP' (95% CI)")
-    fig.update_yaxes(title="Who said it", autorange="reversed")
-    return finish(
-        fig,
+    return figure(
+        bars,
         title,
         f"n = {int(df['n'].sum())} counted label rows (reposts once, for their original); {filter_words}.",
         480,
         summary=_who_summary(other),
+        barmode="group",
+        xaxis={
+            "tickformat": ".0%",
+            "range": [0, 1.05],
+            "title": {"text": "Share of sources using the label 'MSP' (95% CI)"},
+        },
+        yaxis={"title": {"text": "Who said it"}, "autorange": "reversed"},
     )
 
 
@@ -272,28 +297,30 @@ def _who_summary(other: pd.DataFrame) -> str:
 
 def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     """Incidents per year, stacked by assessed provider type."""
-    fig = go.Figure()
-    for code in _in_order(df["provider_type"], load_package().type_family):
-        part = df[df["provider_type"] == code]
-        fig.add_bar(
-            x=part["year"],
-            y=part["n"],
-            name=humanise(code),
-            marker_color=_colour(code),
-            width=0.8,
-            showlegend=True,  # plotly hides the legend of a lone trace: the colour needs its name
-            hovertemplate="%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>",
-        )
+    bars = [
+        {
+            "type": "bar",
+            "x": part["year"],
+            "y": part["n"],
+            "name": humanise(code),
+            "marker": {"color": _colour(code)},
+            "width": 0.8,
+            "showlegend": True,  # plotly hides the legend of a lone trace: the colour needs its name
+            "hovertemplate": "%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>",
+        }
+        for code in _in_order(df["provider_type"], load_package().type_family)
+        for part in [df[df["provider_type"] == code]]
+    ]
     totals = df.groupby("year")["n"].sum()
     peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
-    fig.update_layout(barmode="stack")
-    _year_axis(fig, df["year"])
-    fig.update_yaxes(title="Incidents", **_count_ticks(totals.max() if len(totals) else 0))
-    return finish(
-        fig,
+    return figure(
+        bars,
         f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
         f"n = {int(totals.sum())}; {filter_words}.",
         summary=_by_year_summary(df, totals),
+        barmode="stack",
+        xaxis=_year_axis(df["year"]),
+        yaxis={"title": {"text": "Incidents"}, **_count_ticks(totals.max() if len(totals) else 0)},
     )
 
 
@@ -310,35 +337,29 @@ def _by_year_summary(df: pd.DataFrame, totals: pd.Series) -> str:
 
 
 def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_scatter(x=df["year"], y=df["high"], mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
-    fig.add_scatter(
-        x=df["year"],
-        y=df["low"],
-        mode="lines",
-        line={"width": 0},
-        fill="tonexty",
-        fillcolor="rgba(0,114,178,0.18)",
-        name="95% CI",
-        hoverinfo="skip",
-    )
-    fig.add_scatter(
-        x=df["year"],
-        y=df["share"],
-        mode="lines+markers",
-        name="Labelled MSP",
-        line={"color": "#0072B2"},
-        customdata=df[["k", "n"]].to_numpy(),
-        hovertemplate="%{x}: %{customdata[0]} of %{customdata[1]} (%{y:.0%})<extra></extra>",
-    )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05], title="Share labelled MSP")
-    _year_axis(fig, df["year"])
+    band = {"type": "scatter", "x": df["year"], "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    traces = [
+        {**band, "y": df["high"], "showlegend": False},
+        {**band, "y": df["low"], "fill": "tonexty", "fillcolor": "rgba(0,114,178,0.18)", "name": "95% CI"},
+        {
+            "type": "scatter",
+            "x": df["year"],
+            "y": df["share"],
+            "mode": "lines+markers",
+            "name": "Labelled MSP",
+            "line": {"color": "#0072B2"},
+            "customdata": df[["k", "n"]].to_numpy(),
+            "hovertemplate": "%{x}: %{customdata[0]} of %{customdata[1]} (%{y:.0%})<extra></extra>",
+        },
+    ]
     k, n = int(df["k"].sum()), int(df["n"].sum())
-    return finish(
-        fig,
+    return figure(
+        traces,
         f"{k} of {n} incidents were labelled MSP by at least one source",
         f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.",
         summary=_share_by_year_summary(df),
+        xaxis=_year_axis(df["year"]),
+        yaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "Share labelled MSP"}},
     )
 
 
@@ -362,34 +383,39 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
     """Incidents per value of a dimension (sector, country, …), stacked by provider family."""
     totals = df.groupby("value")["n"].sum().sort_values(ascending=False)
     keep = list(totals.index[:top])
-    fig = go.Figure()
-    for fam in _in_order(df["provider_family"], load_package().families):
-        part = df[(df["provider_family"] == fam) & df["value"].isin(keep)]
-        fig.add_bar(
-            y=[_label(v, what) for v in part["value"]],
-            x=part["n"],
-            orientation="h",
-            name=humanise(fam),
-            marker_color=_colour(fam),
-            showlegend=True,
-            hovertemplate="%{y}: %{x}<extra>" + humanise(fam) + "</extra>",
-        )
-    fig.update_layout(barmode="stack", legend_traceorder="normal")  # left to right, as stacked
-    fig.update_yaxes(
-        categoryorder="array", categoryarray=[_label(v, what) for v in keep][::-1], title=what[0].upper() + what[1:]
-    )
-    fig.update_xaxes(
-        title="Incidents (an incident can count under several values)",
-        **_count_ticks(totals.iloc[0] if len(totals) else 0),
-    )
+    bars = [
+        {
+            "type": "bar",
+            "y": [_label(v, what) for v in part["value"]],
+            "x": part["n"],
+            "orientation": "h",
+            "name": humanise(fam),
+            "marker": {"color": _colour(fam)},
+            "showlegend": True,
+            "hovertemplate": "%{y}: %{x}<extra>" + humanise(fam) + "</extra>",
+        }
+        for fam in _in_order(df["provider_family"], load_package().families)
+        for part in [df[(df["provider_family"] == fam) & df["value"].isin(keep)]]
+    ]
     lead = f"{_label(totals.index[0], what)} leads with {_incidents(int(totals.iloc[0]))}" if len(totals) else "No data"
     shown = f" (top {top} of {len(totals)})" if len(totals) > top else ""
-    return finish(
-        fig,
+    return figure(
+        bars,
         f"By {what}: {lead}",
         f"Stacked by provider family{shown}; {filter_words}.",
         max(360, 28 * min(top, len(totals)) + 160),
         summary=_dimension_summary(totals, what),
+        barmode="stack",
+        legend={"traceorder": "normal"},  # left to right, as stacked
+        xaxis={
+            "title": {"text": "Incidents (an incident can count under several values)"},
+            **_count_ticks(totals.iloc[0] if len(totals) else 0),
+        },
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": [_label(v, what) for v in keep][::-1],
+            "title": {"text": what[0].upper() + what[1:]},
+        },
     )
 
 
@@ -424,7 +450,7 @@ def _in_order(present: pd.Series, vocabulary: dict[str, str]) -> list[str]:
 
 
 def alt_text(fig: go.Figure) -> str:
-    """The finding of a chart in one or two sentences (set by `finish`), for the text under the
+    """The finding of a chart in one or two sentences (set by `figure`), for the text under the
     chart and screen readers; every value is in the chart's table view."""
     return fig.layout.meta["summary"]
 
@@ -443,46 +469,56 @@ def marker_lanes(dates: list, min_gap_days: int = 120) -> list[int]:
 def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words: str) -> go.Figure:
     """Incidents per quarter by provider family, with numbered markers for government actions,
     each on its own lane so that none overlaps another."""
-    fig = go.Figure()
-    for fam in _in_order(quarters["provider_family"], load_package().families):
-        part = quarters[quarters["provider_family"] == fam]
-        fig.add_bar(
-            x=part["quarter"],
-            y=part["n"],
-            name=humanise(fam),
-            marker_color=_colour(fam),
-            showlegend=True,
-            hovertemplate="%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>",
-        )
+    traces = [
+        {
+            "type": "bar",
+            "x": part["quarter"],
+            "y": part["n"],
+            "name": humanise(fam),
+            "marker": {"color": _colour(fam)},
+            "showlegend": True,
+            "hovertemplate": "%{x|%Y Q%q}: %{y}<extra>" + humanise(fam) + "</extra>",
+        }
+        for fam in _in_order(quarters["provider_family"], load_package().families)
+        for part in [quarters[quarters["provider_family"] == fam]]
+    ]
     top = int(quarters.groupby("quarter")["n"].sum().max()) if len(quarters) else 1
     lanes = marker_lanes(list(actions["date"]))
     step = max(1.0, top * 0.16)  # room for the number above each marker
-    fig.add_scatter(
-        x=actions["date"],
-        y=[top + step * (1 + lane) for lane in lanes],
-        mode="markers+text",
-        name="Government action",
-        marker={"symbol": "diamond", "size": 11, "color": "#222"},
-        text=[str(i + 1) for i in range(len(actions))],
-        textposition="top center",  # clear of the next marker
-        customdata=[
-            [t, ", ".join(j), humanise(k), w[:220]]
-            for t, j, k, w in zip(actions["title"], actions["jurisdictions"], actions["kind"], actions["what_it_does"])
-        ],
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{x|%d %b %Y}"
-        "<br>%{customdata[3]}<extra></extra>",
+    traces.append(
+        {
+            "type": "scatter",
+            "x": actions["date"],
+            "y": [top + step * (1 + lane) for lane in lanes],
+            "mode": "markers+text",
+            "name": "Government action",
+            "marker": {"symbol": "diamond", "size": 11, "color": "#222"},
+            "text": [str(i + 1) for i in range(len(actions))],
+            "textposition": "top center",  # clear of the next marker
+            "customdata": [
+                [t, ", ".join(j), humanise(k), w[:220]]
+                for t, j, k, w in zip(
+                    actions["title"], actions["jurisdictions"], actions["kind"], actions["what_it_does"]
+                )
+            ],
+            "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{x|%d %b %Y}"
+            "<br>%{customdata[3]}<extra></extra>",
+        }
     )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(title="Incidents per quarter", range=[0, top + step * (max(lanes, default=0) + 2.5)])
-    fig.update_xaxes(title="Quarter of attack (markers: date of action)")
     n = int(quarters["n"].sum())
     title = f"{n} incidents by quarter, with {len(actions)} government actions on MSPs and IT providers"
-    return finish(
-        fig,
+    return figure(
+        traces,
         title,
         f"n = {n}; {filter_words}. Numbers on markers match the table below.",
         480,
         summary=_policy_summary(quarters, actions),
+        barmode="stack",
+        xaxis={"title": {"text": "Quarter of attack (markers: date of action)"}},
+        yaxis={
+            "title": {"text": "Incidents per quarter"},
+            "range": [0, top + step * (max(lanes, default=0) + 2.5)],
+        },
     )
 
 
@@ -513,34 +549,35 @@ def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame) -> str:
 def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure:
     """Dot-and-interval: the share of labelled-MSP incidents whose provider was an MSP, and a
     break/fix shop, under each defensible reading; the published reading on top."""
-    fig = go.Figure()
     labels = [f"{r.label} (n = {r.shares['msp'].n})" for r in items]
-    for measure, name in (("msp", "Provider assessed as an MSP"), ("break_fix", "Provider a break/fix shop")):
-        shares = [r.shares[measure] for r in items]
-        x = [s.share for s in shares]
-        fig.add_scatter(
-            x=x,
-            y=labels,
-            mode="markers",
-            name=name,
-            marker={"size": 10, "color": _colour(measure)},
-            cliponaxis=False,  # a share of 0% is a whole dot on the axis
-            error_x={
+    dots = [
+        {
+            "type": "scatter",
+            "x": [s.share for s in shares],
+            "y": labels,
+            "mode": "markers",
+            "name": name,
+            "marker": {"size": 10, "color": _colour(measure)},
+            "cliponaxis": False,  # a share of 0% is a whole dot on the axis
+            "error_x": {
                 "type": "data",
                 "symmetric": False,
                 "thickness": 1.4,
                 "array": [(s.high or 0) - (s.share or 0) for s in shares],  # no base: no point, no bar
                 "arrayminus": [(s.share or 0) - (s.low or 0) for s in shares],
             },
-            customdata=[[s.k, s.n] for s in shares],
-            hovertemplate="%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%})<extra>" + name + "</extra>",
-        )
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title="Share of incidents labelled MSP (95% CI)")
-    fig.update_yaxes(autorange="reversed", title=None)
-    return finish(
-        fig,
+            "customdata": [[s.k, s.n] for s in shares],
+            "hovertemplate": "%{y}: %{customdata[0]} of %{customdata[1]} (%{x:.0%})<extra>" + name + "</extra>",
+        }
+        for measure, name in (("msp", "Provider assessed as an MSP"), ("break_fix", "Provider a break/fix shop"))
+        for shares in [[r.shares[measure] for r in items]]
+    ]
+    return figure(
+        dots,
         title,
         f"Each row recomputes the shares under one reading; {filter_words}.",
         120 + 46 * len(items),
         summary=narrative.robustness_sentence(items),
+        xaxis={"tickformat": ".0%", "range": [0, 1.02], "title": {"text": "Share of incidents labelled MSP (95% CI)"}},
+        yaxis={"autorange": "reversed"},
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from incidentlens.data.database import Database
@@ -68,18 +69,17 @@ def frame(db: Database, f: Filters) -> pd.DataFrame:
     """The incidents in view, with the columns every reading needs (one row per incident)."""
     where, params = f.where()
     has_second = db.has_table("coding_agreement")
-    second = (
-        "(SELECT coder2_type FROM coding_agreement c WHERE c.incident_id = i.incident_id)" if has_second else "NULL"
-    )
+    second = "LEFT JOIN coding_agreement c ON c.incident_id = i.incident_id" if has_second else ""
     return db.query(
-        f"""SELECT i.incident_id, i.provider_type, i.provider_maturity, i.type_confidence,
+        f"""WITH msp AS (SELECT incident_id, bool_or(NOT repost) AS in_original FROM sources
+                         WHERE label_term = 'msp' GROUP BY incident_id)
+            SELECT i.incident_id, i.provider_type, i.provider_maturity, i.type_confidence,
                    nullif(i.alt_provider_type, '') AS alt_provider_type, i.service_relationship,
-                   i.labelled_msp, {second} AS second_type,
-                   EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.incident_id
-                           AND s.label_term = 'msp' AND NOT s.repost) AS labelled_originals,
-                   EXISTS (SELECT 1 FROM sources s WHERE s.incident_id = i.incident_id
-                           AND s.label_term = 'msp') AS labelled_any
-            FROM incidents i WHERE {where}""",
+                   i.labelled_msp, {"c.coder2_type" if has_second else "NULL"} AS second_type,
+                   coalesce(msp.in_original, false) AS labelled_originals,
+                   msp.incident_id IS NOT NULL AS labelled_any
+            FROM incidents i LEFT JOIN msp ON msp.incident_id = i.incident_id {second}
+            WHERE {where}""",
         params,
     )
 
@@ -110,19 +110,30 @@ def answer(df: pd.DataFrame, filter_words: str, version: str) -> Answer:
     )
 
 
-def _shares(labelled: pd.Series, types: pd.Series) -> dict[str, Share]:
-    chosen = types[labelled.astype(bool)]
-    return dict(zip(MEASURES, shares([(int((chosen == m).sum()), len(chosen)) for m in MEASURES])))
+Columns = dict[str, np.ndarray]  # the frame's columns as plain arrays: a reading is a few array operations
+
+
+def _columns(df: pd.DataFrame) -> Columns:
+    return {
+        c: df[c].to_numpy(dtype=bool) if c.startswith("labelled") else df[c].to_numpy(dtype=object, na_value=None)
+        for c in df.columns
+    }
 
 
 def _with(
-    df: pd.DataFrame, keep: pd.Series | None = None, types: pd.Series | None = None, labelled: str = "labelled_msp"
-) -> dict[str, Share]:
-    rows = df if keep is None else df[keep]
-    return _shares(rows[labelled], (rows["provider_type"] if types is None else types[rows.index]))
+    c: Columns, keep: np.ndarray | None = None, types: np.ndarray | None = None, labelled: str = "labelled_msp"
+) -> np.ndarray:
+    """The assessed types of the incidents labelled MSP under one reading: which incidents count
+    (`keep`), which type each has (`types`), which label column says 'labelled'."""
+    counted = c[labelled] if keep is None else c[labelled] & keep
+    return (c["provider_type"] if types is None else types)[counted]
 
 
-Rule = Callable[[pd.DataFrame], dict[str, Share]]
+def _either(first: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
+    return np.where(pd.notna(first), first, otherwise)
+
+
+Rule = Callable[[Columns], np.ndarray]
 
 READINGS: tuple[tuple[str, str, str, Rule], ...] = (
     ("published", "Published coding", "Every incident as coded in this release.", _with),
@@ -136,19 +147,19 @@ READINGS: tuple[tuple[str, str, str, Rule], ...] = (
         "alternative",
         "Alternative codings",
         "Where a rule is contestable, the recorded alternative type replaces the published one.",
-        lambda d: _with(d, types=d["alt_provider_type"].fillna(d["provider_type"])),
+        lambda d: _with(d, types=_either(d["alt_provider_type"], d["provider_type"])),
     ),
     (
         "second_coder",
         "Second coder's coding",
         "The blind second coder's type (rule A1) replaces the published one.",
-        lambda d: _with(d, keep=d["second_type"].notna(), types=d["second_type"]),
+        lambda d: _with(d, keep=pd.notna(d["second_type"]), types=d["second_type"]),
     ),
     (
         "transitional_as_break_fix",
         "Transitional MSPs counted as break/fix",
         "Providers coded as transitional MSPs (rule T13) count as break/fix shops.",
-        lambda d: _with(d, types=d["provider_type"].where(d["provider_maturity"] != "transitional", "break_fix")),
+        lambda d: _with(d, types=np.where(d["provider_maturity"] == "transitional", "break_fix", d["provider_type"])),
     ),
     (
         "unknown_excluded",
@@ -173,8 +184,12 @@ READINGS: tuple[tuple[str, str, str, Rule], ...] = (
 
 
 def readings(df: pd.DataFrame) -> list[Reading]:
-    """The headline shares under every defensible reading, the published one first."""
-    return [Reading(code, label, why, rule(df)) for code, label, why, rule in READINGS]
+    """The headline shares under every defensible reading, the published one first (their
+    intervals in one call)."""
+    columns = _columns(df)
+    chosen = [rule(columns) for *_, rule in READINGS]
+    got = iter(shares([(int((types == m).sum()), len(types)) for types in chosen for m in MEASURES]))
+    return [Reading(code, label, why, {m: next(got) for m in MEASURES}) for code, label, why, _ in READINGS]
 
 
 def span(items: list[Reading], measure: str) -> tuple[float, float] | None:
