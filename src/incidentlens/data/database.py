@@ -9,8 +9,10 @@ from __future__ import annotations
 import mmap
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -18,6 +20,8 @@ import pyarrow as pa
 
 from incidentlens.data.schema import Package, data_dir, load_package, resource_path
 from incidentlens.data.validate import Problem, validate
+
+T = TypeVar("T")
 
 
 class DataError(Exception):
@@ -38,6 +42,14 @@ class Database:
     package: Package
     directory: Path
     _present: set[str] = field(default_factory=set, repr=False, compare=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """A value derived once from this database's tables: nothing changes them after loading.
+        (Two threads may both build it the first time; either result is the same.)"""
+        if name not in self._memo:
+            self._memo[name] = build()
+        return self._memo[name]
 
     def has_table(self, name: str) -> bool:
         """Whether the database holds a table of this name. A table once seen is remembered:
@@ -61,6 +73,14 @@ class Database:
         cur = self.con.cursor()
         try:
             return cur.sql(sql, params=list(params)).to_arrow_table()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        """Run one statement with bound parameters; the rows as tuples (no DataFrame to build)."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, list(params)).fetchall()
         finally:
             cur.close()
 

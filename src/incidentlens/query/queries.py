@@ -241,24 +241,32 @@ def _where_coded(f: Filters) -> tuple[str, list]:
     return " AND ".join(clauses) or "TRUE", params
 
 
+NOT_MSP_CODE = -1  # in `_scanned_counts`: the row that counts incidents no source labelled MSP
+
+
 def _scanned_counts(keys: list[str], where: str) -> str:
-    """(key, value, n) for these facets over the rows `where` picks, in one GROUPING SETS scan of
-    the codes, each code's distinct list then unnested into its values."""
-    long = " UNION ALL ".join(f"SELECT '{k}' AS key, {k} AS code, n, not_msp FROM g WHERE g_{k} = 0" for k in keys)
+    """(key, code, n) for these facets over the rows `where` picks: the rows once, then a plain
+    GROUP BY per facet (on a few hundred incidents, one GROUPING SETS costs about 10 ms to set up;
+    these about 4). Codes become values in Python (`_code_values`)."""
+    counts = " UNION ALL ".join(f"SELECT '{k}' AS key, {k} AS code, count(*) AS n FROM r GROUP BY {k}" for k in keys)
     not_msp = (
-        f"UNION ALL SELECT 'label', '{NOT_MSP}', coalesce(sum(not_msp), 0)::BIGINT FROM long WHERE key = 'label'"
+        f" UNION ALL SELECT 'label', {NOT_MSP_CODE}, count(*) FILTER (WHERE NOT labelled_msp) FROM r"
         if "label" in keys
         else ""
     )
-    return f"""WITH g AS (
-            SELECT {", ".join(f"c.{k}, grouping(c.{k}) AS g_{k}" for k in keys)},
-                   count(*) AS n, count(*) FILTER (WHERE NOT c.labelled_msp) AS not_msp
-            FROM {FACET_ROWS} c WHERE {where}
-            GROUP BY GROUPING SETS ({", ".join(f"(c.{k})" for k in keys)})),
-        long AS ({long})
-        SELECT key, value, sum(n)::BIGINT AS n FROM (
-            SELECT long.key, unnest(fc.vals) AS value, long.n FROM long JOIN {FACET_CODES} fc USING (key, code))
-        GROUP BY ALL {not_msp}"""
+    return f"""WITH r AS MATERIALIZED (
+                   SELECT {", ".join(f"c.{k}" for k in keys)}, c.labelled_msp FROM {FACET_ROWS} c WHERE {where})
+               {counts}{not_msp}"""
+
+
+def _code_values(db: Database) -> dict[tuple[str, int], tuple[str, ...]]:
+    """Each facet code's values (a list facet's code stands for a distinct list), read once."""
+
+    def build() -> dict[tuple[str, int], tuple[str, ...]]:
+        rows = db.con.cursor().execute(f"SELECT key, code, vals FROM {FACET_CODES}").fetchall()
+        return {(k, c): tuple(str(v) for v in vals if v is not None) for k, c, vals in rows}
+
+    return db.memo(FACET_CODES, build)
 
 
 def _totalled_counts(keys: list[str], where: str, params: list) -> tuple[str, list]:
@@ -286,12 +294,17 @@ def sidebar_counts(db: Database, f: Filters) -> dict[str, dict[str, int]]:
     for others, keys in groups.items():
         where, params = _where_coded(others)
         if _years_only(others):
-            df = db.query(*_totalled_counts(keys, where, params))
-        else:
-            df = db.query(_scanned_counts(keys, where), params)
-        for key, value, n in df.itertuples(index=False):
-            if value is not None and (n or value == NOT_MSP):
-                out[key][str(value)] = int(n)
+            for key, value, n in db.rows(*_totalled_counts(keys, where, params)):
+                if value is not None and (n or value == NOT_MSP):
+                    out[key][str(value)] = int(n)
+            continue
+        values = _code_values(db)
+        for key, code, n in db.rows(_scanned_counts(keys, where), params):
+            if code == NOT_MSP_CODE:
+                out[key][NOT_MSP] = int(n)
+                continue
+            for value in values.get((key, code), ()):
+                out[key][value] = out[key].get(value, 0) + int(n)
     return out
 
 
