@@ -44,15 +44,16 @@ st.subheader("What was behind the MSP label?")
 ui.chart(v.key, v.key_table, "overview_key", "")
 
 st.subheader("Takeaways")
-for sentence in v.takeaways:
-    st.markdown(f"- {ui.plain(sentence)}")
+st.markdown("\n".join(f"- {ui.plain(sentence)}" for sentence in v.takeaways))
 
-with st.expander("Cite these numbers (copy a sentence)", expanded=False):
-    st.code(narrative.cite_answer(ans, h, link), language=None, wrap_lines=True)
-    st.code(narrative.cite_labelled(h, link), language=None, wrap_lines=True)
-    for t in h.labelled_by_type:  # zero counts too: "none was a break/fix shop" answers a question
-        st.code(narrative.cite_type(h, t.code, link), language=None, wrap_lines=True)
-    st.caption("Cite the dataset itself from the Methodology page (APA and BibTeX).")
+cite = st.expander("Cite these numbers (copy a sentence)", key=overview.CITE, on_change="rerun")
+if cite.open:  # built only when opened: a dozen blocks less to send and draw on every filter change
+    with cite:
+        st.code(narrative.cite_answer(ans, h, link), language=None, wrap_lines=True)
+        st.code(narrative.cite_labelled(h, link), language=None, wrap_lines=True)
+        for t in h.labelled_by_type:  # zero counts too: "none was a break/fix shop" answers a question
+            st.code(narrative.cite_type(h, t.code, link), language=None, wrap_lines=True)
+        st.caption("Cite the dataset itself from the Methodology page (APA and BibTeX).")
 
 st.caption(
     f"Dataset version {db.version}, released {db.package.created}. What this shows: publicly "

@@ -13,6 +13,7 @@ from incidentlens.data.database import load
 from incidentlens.present import charts, narrative
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
+from incidentlens.ui import overview
 from paths import REAL, ROOT
 
 PUBLIC = "https://lens.example.org"
@@ -31,6 +32,7 @@ def open_with(monkeypatch, tmp_path):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         for key, value in params.items():
             at.query_params[key] = value
+        at.session_state[overview.CITE] = True  # the reader has opened "Cite these numbers"
         if page != "app.py":
             at.switch_page(page)
         return at.run()
@@ -49,6 +51,16 @@ def test_a_cite_sentence_for_every_type_with_the_public_address(open_with):
         assert expected in codes, t.code
     assert any(t.share.k == 0 for t in h.labelled_by_type)  # so zero counts are shown, not skipped
     assert not any("localhost" in c or "local copy" in c for c in codes)
+
+
+def test_the_cite_sentences_are_built_only_once_the_section_is_opened(open_with):
+    at = open_with(PUBLIC, {})
+    assert [c.value for c in at.code if c.value.startswith("Of ")]
+    at.session_state[overview.CITE] = False
+    at.run()
+    assert not at.exception
+    assert not [c.value for c in at.code if c.value.startswith("Of ")]
+    assert any(e.label.startswith("Cite these numbers") for e in at.expander)
 
 
 def test_without_an_address_the_sentences_say_local_copy(open_with):

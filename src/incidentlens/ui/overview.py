@@ -18,6 +18,8 @@ from incidentlens.query import answer, queries
 from incidentlens.query.answer import Answer, Reading
 from incidentlens.query.filters import Filters
 
+CITE = "overview_cite"  # the "Cite these numbers" section: its sentences are built only when it is open
+
 # Views kept per process: each holds two small figures and two short tables (tens of kB).
 MAX_VIEWS = 256
 
