@@ -692,20 +692,31 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def targets(results: list[dict]) -> None:
+    """The issue's targets at 1M: the full Overview recompute (the "overview page" row: sidebar and
+    figures) under 150 ms and at most half the pandas time for every filter; CSV and Parquet
+    exports no slower than pandas. The "overview figures" row (the headline alone) is a part of
+    the page, printed for reference."""
     print("\ntargets")
     for label in sorted({r["size"] for r in results if r["size"].endswith("M")}):
-        for what in ("overview figures", "overview page"):
+        for what, target in (("overview page", True), ("overview figures", False)):
             rows = [r for r in results if r["size"] == label and r["what"] == what]
             if not rows:
                 continue
             worst = max(r["il_ms"] for r in rows)
             ratio = max(r["il_ms"] / r["pd_ms"] for r in rows)
             cpu_ratio = max(r["il_cpu"] / r["pd_cpu"] for r in rows)
-            print(
-                f"  {label} {what}: worst filter {worst:.0f} ms (target < 150: "
-                f"{'met' if worst < 150 else 'MISSED'}); worst IL/pandas {ratio:.2f} "
-                f"(target <= 0.5: {'met' if ratio <= 0.5 else 'MISSED'}; in CPU time {cpu_ratio:.2f})"
-            )
+            if target:
+                print(
+                    f"  {label} {what} (the full Overview recompute): worst filter {worst:.0f} ms (target < 150: "
+                    f"{'met' if worst < 150 else 'MISSED'}); worst IL/pandas {ratio:.2f} "
+                    f"(target <= 0.5: {'met' if ratio <= 0.5 else 'MISSED'}; in CPU time {cpu_ratio:.2f})"
+                )
+            else:
+                print(f"  ({label} {what}, part of the page, no target: worst {worst:.0f} ms, IL/pandas {ratio:.2f})")
+        exports = [r for r in results if r["size"] == label and r["what"].startswith("export")]
+        if exports:
+            ratio = max(r["il_ms"] / r["pd_ms"] for r in exports)
+            print(f"  {label} exports: worst IL/pandas {ratio:.2f} (target <= 1: {'met' if ratio <= 1 else 'MISSED'})")
     cold = [r for r in results if r["what"].startswith("cold start")]
     for r in cold:
         print(f"  cold start: {r['il_ms'] / 1000:.2f} s (target < 2 s: {'met' if r['il_ms'] < 2000 else 'MISSED'})")

@@ -1,6 +1,6 @@
 """Browser benchmark: what a reader waits for, in Debian's chromium (Playwright; never `playwright install`).
 
-    .venv/bin/python benchmarks/browser.py [--sizes real,100000] [--loads 7] [--repeat 10]
+    .venv/bin/python benchmarks/browser.py [--sizes real,100000] [--loads 7] [--repeat 10] [--against REF]
 
 For each size (the curated `data/`, or a synthetic dataset written by `incidentlens.synth`) it starts
 the dashboard on loopback and, after one warm-up load, measures:
@@ -25,6 +25,12 @@ In the same run and the same way, the framework's floor: a minimal Streamlit app
 toggle) and the same app with eleven small Plotly charts (first heading, settled, toggle). Rounds
 are interleaved (every page and app once per round) so a burst of load on the machine spreads over
 all rows. Medians and p95 are printed as Markdown, with the load average before and after.
+
+With `--against REF` (a git commit, tag or branch) the dashboard as it was at REF runs beside the
+current one (from a git worktree, on the same synthetic data; at the real size, on the data REF
+shipped), and its pages and interactions are measured in the same rounds, rows labelled
+"REF: …". On a shared machine whose speed drifts by 2× within an hour, this interleaved A/B is
+the fair way to say what a change bought.
 """
 
 from __future__ import annotations
@@ -307,9 +313,33 @@ def page_urls(base: str, incident_id: str | None) -> dict[str, str]:
     return urls
 
 
+def interactions(base: str, prefix: str = "") -> list[Interaction]:
+    """The dashboard's listed interactions on the server at `base`, labels prefixed."""
+    return [
+        Interaction(
+            (f"{prefix}filter change: pick a new value (Overview)", f"{prefix}filter change: remove it (Overview)"),
+            base + "/",
+            filter_change,
+            prepare=open_filter,
+        ),
+        Interaction(f"{prefix}high-confidence toggle (Attribution)", base + "/attribution", toggle),
+        Interaction(f"{prefix}chart/table switch (Overview)", base + "/", chart_table),
+        Interaction(
+            f"{prefix}open an incident (record picker)", base + "/incident", open_incident, back_to_picker, open_picker
+        ),
+    ]
+
+
 async def measure(
-    base: str, floors: dict[str, str], loads: int, repeat: int, incident_id: str | None, label: str
+    base: str,
+    floors: dict[str, str],
+    loads: int,
+    repeat: int,
+    incident_id: str | None,
+    label: str,
+    against: tuple[str, str] | None = None,
 ) -> tuple[Timings, Timings]:
+    """`against`: (the ref's name, its server's base URL), measured in the same rounds."""
     from playwright.async_api import async_playwright
 
     pages, actions = Timings(), Timings()
@@ -319,6 +349,8 @@ async def measure(
             context = await browser.new_context(viewport={"width": 1280, "height": 900})
             await context.add_init_script(INPUTS_JS)
             urls = {**{f"floor: {k}": v for k, v in floors.items()}, **page_urls(base, incident_id)}
+            if against:
+                urls |= {f"{against[0]}: {k}": v for k, v in page_urls(against[1], incident_id).items()}
             for url in {*urls.values(), base + "/"}:  # warm-up: caches, imports, the dataset's load
                 page = await open_page(context, url, WARM_UP_TIMEOUT_S)
                 await page[0].close()
@@ -334,24 +366,15 @@ async def measure(
                         pages.failures[f"{name}: settled"] += 1
                         print(f"  load {name}: {type(exc).__name__}: {str(exc)[:160]}", flush=True)
                 print(f"[{label}] page loads round {r + 1}/{loads}; load average {load_average()}", flush=True)
-            interactions = [
+            acts = [
                 *(Interaction(f"floor: {k}: toggle", v, floor_toggle) for k, v in floors.items()),
-                Interaction(
-                    ("filter change: pick a new value (Overview)", "filter change: remove it (Overview)"),
-                    base + "/",
-                    filter_change,
-                    prepare=open_filter,
-                ),
-                Interaction("high-confidence toggle (Attribution)", base + "/attribution", toggle),
-                Interaction("chart/table switch (Overview)", base + "/", chart_table),
-                Interaction(
-                    "open an incident (record picker)", base + "/incident", open_incident, back_to_picker, open_picker
-                ),
+                *interactions(base),
+                *(interactions(against[1], f"{against[0]}: ") if against else []),
             ]
-            for it in interactions:
+            for it in acts:
                 await it.open(context)
             for i in range(repeat):
-                for it in interactions:
+                for it in acts:
                     await it.once(i, actions)
                     await asyncio.sleep(0.3)
             print(f"[{label}] interactions done; load average {load_average()}", flush=True)
@@ -360,10 +383,10 @@ async def measure(
     return pages, actions
 
 
-def start(app: Path, data: Path | None, log: Path) -> tuple[subprocess.Popen, str]:
+def start(app: Path, data: Path | None, log: Path, prefix: list[str] | None = None) -> tuple[subprocess.Popen, str]:
     port = local_dashboard.free_port()
     with open(log, "wb") as fh:
-        proc = local_dashboard.start(port, data, fh, app=app)
+        proc = local_dashboard.start(port, data, fh, prefix, app=app)
     local_dashboard.wait_healthy(proc, port, timeout=120)
     return proc, f"http://127.0.0.1:{port}"
 
@@ -380,7 +403,8 @@ def floor_apps(tmp: Path) -> dict[str, Path]:
     return out
 
 
-def report(size: str, pages: Timings, actions: Timings, load: tuple[str, str]) -> None:
+def report(size: str, pages: Timings, actions: Timings, load: tuple[str, str], others: tuple[str, ...] = ()) -> None:
+    """`others`: row prefixes that are not the current dashboard (the floor, an --against ref)."""
     print(f"\n### {size} (load average before {load[0]}, after {load[1]})\n")
     print("| page load | n | p50 s | p95 s | server p50 / p95 s |\n|---|---:|---:|---:|---|")
     for label in pages.values:
@@ -391,11 +415,11 @@ def report(size: str, pages: Timings, actions: Timings, load: tuple[str, str]) -
     floor = statistics.median(pages.values["floor: minimal app (title + toggle): first heading"] or [float("nan")])
     print(f"\ntargets at {size}: first heading within 1.2x the minimal app ({floor:.2f} s):")
     for label, v in pages.values.items():
-        if label.endswith("first heading") and not label.startswith("floor"):
+        if label.endswith("first heading") and not label.startswith(("floor", *others)):
             ratio = statistics.median(v) / floor
             print(f"  {label}: {statistics.median(v):.2f} s = {ratio:.2f}x ({'met' if ratio <= 1.2 else 'MISSED'})")
     for label, v in actions.values.items():
-        if not label.startswith("floor"):
+        if not label.startswith(("floor", *others)):
             ok = pct(v, 50) < 0.3 and pct(v, 95) < 0.6
             print(
                 f"  {label}: p50 {pct(v, 50):.2f} s, p95 {pct(v, 95):.2f} s (< 0.3 / < 0.6: "
@@ -409,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loads", type=int, default=7, help="page loads per page")
     ap.add_argument("--repeat", type=int, default=10, help="repetitions per interaction")
     ap.add_argument("--workdir", help="where synthetic data goes (default: a temp dir, removed after)")
+    ap.add_argument("--against", metavar="REF", help="also measure the dashboard as it was at this git ref")
     args = ap.parse_args(argv)
     print(
         f"IncidentLens browser benchmark {dt.datetime.now().isoformat(timespec='seconds')}\n{machine()}\n"
@@ -418,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="incidentlens-browser-"))
     work = Path(args.workdir) if args.workdir else tmp
     procs: list[subprocess.Popen] = []
+    old = tmp / "against"
+    if args.against:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(old), args.against], check=True)
     try:
         floors = {}
         for name, app in floor_apps(tmp).items():
@@ -431,23 +459,40 @@ def main(argv: list[str] | None = None) -> int:
 
                 synth.write(int(size), data)
             proc, base = start(local_dashboard.APP, data, tmp / f"server-{size}.log")
+            then = None
             try:
+                if args.against:  # its own code first on the path; its own data at the real size
+                    prefix = ["env", f"PYTHONPATH={old / 'src'}"]
+                    then, url = start(old / "app.py", data or old / "data", tmp / f"against-{size}.log", prefix)
                 ids = sample_ids(data or ROOT / "data", 1)
                 before = load_average()
                 pages, actions = asyncio.run(
-                    measure(base, floors, args.loads, args.repeat, ids[0] if ids else None, size)
+                    measure(
+                        base,
+                        floors,
+                        args.loads,
+                        args.repeat,
+                        ids[0] if ids else None,
+                        size,
+                        (args.against, url) if then else None,
+                    )
                 )
                 report(
                     size if size == "real" else f"{int(size):,} synthetic incidents",
                     pages,
                     actions,
                     (before, load_average()),
+                    (f"{args.against}:",) if args.against else (),
                 )
             finally:
                 local_dashboard.stop(proc)
+                if then:
+                    local_dashboard.stop(then)
     finally:
         for proc in procs:
             local_dashboard.stop(proc)
+        if args.against:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
