@@ -282,7 +282,7 @@ def test_empty_json(db):
     doc = json.loads(exports.to_bytes(db, EMPTY, "json"))
     assert doc["n"] == 0 and doc["incidents"] == []
     assert doc["dataset_version"] == db.version
-    assert doc["filter"] == EMPTY.describe() == 'incidents, matching "no such words"'
+    assert doc["filter"] == EMPTY.describe() == 'incidents matching "no such words"'
     assert doc["query"] == "q=no+such+words"
 
 

@@ -314,7 +314,7 @@ def test_describe_empty():
 def test_describe_dental_us_years_labelled_by_government(pkg):
     f = Filters(sector=("dental",), country=("US",), years=(2019, 2021), labelled_by=("government",))
     words = f.describe(pkg)
-    assert words.startswith("incidents, 2019–2021, ")
+    assert words.startswith("incidents from 2019–2021, ")
     assert "in the dental sector" in words and "with victims in US" in words
     assert "labelled MSP by at least one government speaker" in words
 
@@ -327,7 +327,21 @@ def test_describe_keeps_country_and_state_codes_as_written():
 
 def test_describe_single_year_and_alternatives():
     words = Filters(years=(2020, 2020), sector=("dental", "healthcare")).describe()
-    assert words == "incidents, 2020, in the dental or healthcare sector"
+    assert words == "incidents from 2020, in the dental or healthcare sector"
+
+
+@pytest.mark.parametrize(
+    ("f", "words"),
+    [
+        (Filters(sector=("healthcare",)), "incidents in the healthcare sector"),
+        (Filters(ptype=("msp",)), "incidents whose provider was assessed as MSP"),
+        (Filters(q="town"), 'incidents matching "town"'),
+        (Filters(years=(2019, 2021), ptype=("msp",)), "incidents from 2019–2021, whose provider was assessed as MSP"),
+    ],
+)
+def test_describe_reads_as_a_phrase_without_a_comma_after_incidents(f, words):
+    # "Of 38 incidents (incidents in the healthcare sector)" in the cite sentences, not "(incidents, in …)".
+    assert f.describe() == words
 
 
 def test_describe_labels_and_search():

@@ -148,13 +148,14 @@ class Filters:
 
     # ---- words -----------------------------------------------------------------------------
     def describe(self, package: Package | None = None) -> str:
-        """The filter as a phrase, e.g. 'incidents, 2019–2021, in the sector Dental, ...'."""
+        """The filter as a phrase read after 'Of 12', e.g. 'incidents from 2019–2021, in the dental
+        sector, with victims in US'."""
         if self.is_empty:
             return "all incidents"
-        parts = ["incidents"]
+        parts = []
         if self.years:
             lo, hi = self.years
-            parts.append(f"{lo}" if lo == hi else f"{lo}–{hi}")
+            parts.append(f"from {lo}" if lo == hi else f"from {lo}–{hi}")
         for name, values in self.chosen:
             if name == "label" and NOT_MSP in values:
                 terms = [t for t in values if t != NOT_MSP]
@@ -164,7 +165,7 @@ class Filters:
                 parts.append(_phrase(BY_NAME[name], values))
         if self.q:
             parts.append(f'matching "{self.q}"')
-        return ", ".join(parts)
+        return "incidents " + ", ".join(parts)
 
 
 def _rebuild(years, q, chosen) -> Filters:
