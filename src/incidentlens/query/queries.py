@@ -263,7 +263,7 @@ def _code_values(db: Database) -> dict[tuple[str, int], tuple[str, ...]]:
     """Each facet code's values (a list facet's code stands for a distinct list), read once."""
 
     def build() -> dict[tuple[str, int], tuple[str, ...]]:
-        rows = db.con.cursor().execute(f"SELECT key, code, vals FROM {FACET_CODES}").fetchall()
+        rows = db.rows(f"SELECT key, code, vals FROM {FACET_CODES}")
         return {(k, c): tuple(str(v) for v in vals if v is not None) for k, c, vals in rows}
 
     return db.memo(FACET_CODES, build)
