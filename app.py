@@ -6,8 +6,8 @@ from incidentlens import ui
 from incidentlens.present import narrative
 from incidentlens.ui import overview
 
-db, f = ui.start("app.py")
-ui.header("IncidentLens", db, f, "")
+db, f = ui.start("app.py", "IncidentLens")
+ui.header(db, f, "")
 v = overview.view(db, f)
 h, ans, readings = v.headline, v.answer, v.readings
 link = ui.permalink("")

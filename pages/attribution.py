@@ -8,8 +8,8 @@ from incidentlens.present import charts, format, tables
 from incidentlens.query import queries
 from incidentlens.ui import attribution
 
-db, f = ui.start("pages/attribution.py")
-ui.header("Attribution: what was called an MSP, and what it was", db, f, "attribution")
+db, f = ui.start("pages/attribution.py", "Attribution: what was called an MSP, and what it was")
+ui.header(db, f, "attribution")
 attribution.high_confidence_toggle(f)
 pkg, words, n = db.package, f.describe(db.package), queries.count(db, f)
 if n == 0:

@@ -8,8 +8,8 @@ from incidentlens import links, ui
 from incidentlens.present import brief
 from incidentlens.query import queries
 
-db, f = ui.start("pages/brief.py")
-ui.header("Brief for testimony and print", db, f, "brief")
+db, f = ui.start("pages/brief.py", "Brief for testimony and print")
+ui.header(db, f, "brief")
 n = queries.count(db, f)
 st.markdown(
     "A ready-to-use document for the current filter: the headline figures with n and 95% "

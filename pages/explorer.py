@@ -7,8 +7,8 @@ from incidentlens.present import tables
 from incidentlens.query import queries
 from incidentlens.ui import tables as show
 
-db, f = ui.start("pages/explorer.py")
-ui.header("Explorer", db, f, "explorer")
+db, f = ui.start("pages/explorer.py", "Explorer")
+ui.header(db, f, "explorer")
 
 rows = queries.incidents(db, f, queries.EXPLORER_COLUMNS)
 st.markdown(

@@ -8,15 +8,14 @@ from incidentlens.present import format, tables
 from incidentlens.query import queries
 from incidentlens.ui import record as show
 
-db, f = ui.start("pages/incident.py")
 incident_id = str(st.query_params.get("id", ""))[:120]
+db, f = ui.start("pages/incident.py", lambda db: show.heading(db, incident_id))
 record = queries.incident(db, incident_id) if incident_id else None
 if record is None:
     show.picker(db, f, incident_id)
 
 pkg = db.package
 src = queries.sources_for(db, incident_id)
-st.title(ui.plain(record["title"]))
 st.caption(f"{incident_id} · dataset v{db.version} · last reviewed {format.date(record['last_reviewed'])}")
 st.markdown(ui.plain(record["summary"]))
 show.facts(record, db)

@@ -11,9 +11,8 @@ from incidentlens.query import agreement
 from incidentlens.ui import tables as show
 
 ROOT = Path(__file__).resolve().parents[1]
-db, f = ui.start("pages/methodology.py")
+db, f = ui.start("pages/methodology.py", "Methodology and data dictionary")
 pkg = db.package
-st.title("Methodology and data dictionary")
 st.caption(f"{pkg.title} · dataset v{db.version}, released {pkg.created} · licence {pkg.license}")
 
 method, dictionary, vocab, changes, cite = st.tabs(

@@ -8,8 +8,8 @@ from incidentlens.present import charts, tables
 from incidentlens.query import policy
 from incidentlens.ui import policy as show
 
-db, f = ui.start("pages/policy.py")
-ui.header("Policy context: incidents and government action", db, f, "policy")
+db, f = ui.start("pages/policy.py", "Policy context: incidents and government action")
+ui.header(db, f, "policy")
 st.markdown(
     "Incidents per quarter (filtered by the sidebar) with the dated government actions on MSPs "
     "and IT providers marked above them. Hover a marker to see what the action does; pick one "

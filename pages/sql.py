@@ -4,5 +4,5 @@
 from incidentlens import ui
 from incidentlens.ui import console
 
-db, f = ui.start("pages/sql.py")
+db, f = ui.start("pages/sql.py", "SQL console")
 console.page(db)

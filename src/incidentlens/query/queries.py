@@ -406,6 +406,11 @@ def incident(db: Database, incident_id: str) -> dict | None:
     return None if df.empty else df.iloc[0].to_dict()
 
 
+def incident_title(db: Database, incident_id: str) -> str | None:
+    """A record's title alone: the record page shows it before the sidebar is drawn."""
+    return db.scalar("SELECT title FROM incidents WHERE incident_id = ?", [incident_id]) if incident_id else None
+
+
 def sources_of(db: Database, f: Filters) -> pd.DataFrame:
     """Every source row of the incidents matching a filter (for exports and bundles)."""
     sql, params = _filtered(f)

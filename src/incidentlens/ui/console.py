@@ -51,7 +51,6 @@ def page(db: Database) -> None:
     """Draw the console for one session; the page file only starts the app and calls this."""
     console = _console(str(db.directory.resolve()), db.version, db)
 
-    st.title("SQL console")
     st.markdown(
         f"Run **one read-only `SELECT`** (a `WITH …` query, `FROM`-first, `SUMMARIZE` or `DESCRIBE` too) "
         f"over a snapshot of dataset v{ui.plain(db.version)}. The console **cannot** change the data, read "

@@ -25,9 +25,14 @@ FIELDS, CORRECTION = "record_fields", "correction"
 EXPANDERS = (FIELDS, CORRECTION)
 
 
+def heading(db: Database, incident_id: str) -> str:
+    """The open record's title (escaped Markdown), or the picker's heading when none is open."""
+    title = queries.incident_title(db, incident_id)
+    return "Incident record" if title is None else plain(title)
+
+
 def picker(db: Database, f: Filters, incident_id: str) -> NoReturn:
     """No record open (or an unknown id): say so, and list the incidents in view to pick from."""
-    st.title("Incident record")
     if incident_id:
         st.error(
             f"No incident with id '{plain(incident_id)}' in dataset v{db.version}. "
