@@ -3,6 +3,7 @@ what they produce with independent readers (pypdf, python-docx, PIL, frictionles
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
@@ -13,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from incidentlens.data.validate import validate
-from incidentlens.present import brief, bundle, charts, images
+from incidentlens.present import brief, brief_pdf, bundle, charts, images
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
@@ -48,6 +49,22 @@ def test_pdf_brief_has_figures_version_and_permalink(db, built):
     assert LINK in text
     for incident_id in queries.incidents(db, Filters())["incident_id"]:
         assert incident_id in text.replace(" ", "")
+
+
+# Labels and provider names as sources wrote them, in Korean, Japanese and Chinese (the data has all three).
+CJK = "컴퓨터 수리업체 · 情報処理サービス会社 · 关联供应商"
+
+
+@pytest.mark.skipif(not brief_pdf.CJK_FONT.exists(), reason="fonts-wqy-zenhei is not installed")
+def test_pdf_brief_draws_korean_japanese_and_chinese_text(built):
+    data = brief.render(dataclasses.replace(built, title=f"Brief: {CJK}"), "pdf")
+    assert CJK in pdf_text(data)
+
+
+def test_pdf_brief_without_a_cjk_font_marks_what_it_cannot_draw(built, monkeypatch):
+    monkeypatch.setattr(brief_pdf, "CJK_FONT", brief_pdf.CJK_FONT.with_name("absent.ttc"))
+    text = pdf_text(brief.render(dataclasses.replace(built, title=f"Brief: {CJK}"), "pdf"))
+    assert "Brief: ??? ???? · ?????????? · ?????" in text and "컴" not in text
 
 
 def test_docx_brief_has_figures_table_and_numbered_notes(db, built):

@@ -10,6 +10,9 @@ from incidentlens.present import narrative
 from incidentlens.present.brief import LIMITATIONS, Brief, figure_rows, robustness_rows
 
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation")
+# Chinese, Japanese and Korean, for the labels sources used in their own language (Debian's
+# fonts-wqy-zenhei); without it such text is drawn as "?".
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 
 def render(b: Brief) -> bytes:
@@ -136,13 +139,17 @@ def render(b: Brief) -> bytes:
 
 
 def _fonts(pdf) -> str:
-    """Liberation Sans (Unicode) when Debian's fonts-liberation is installed, else Helvetica."""
+    """Liberation Sans (Unicode) when Debian's fonts-liberation is installed, else Helvetica;
+    WenQuanYi Zen Hei for the characters Liberation lacks, when installed."""
     regular = FONT_DIR / "LiberationSans-Regular.ttf"
     if not regular.exists():
         return "helvetica"
     pdf.add_font("Liberation", "", str(regular))
     pdf.add_font("Liberation", "B", str(FONT_DIR / "LiberationSans-Bold.ttf"))
     pdf.add_font("Liberation", "I", str(FONT_DIR / "LiberationSans-Italic.ttf"))
+    if CJK_FONT.exists():
+        pdf.add_font("CJK", "", str(CJK_FONT))
+        pdf.set_fallback_fonts(["CJK"], exact_match=False)  # bold and italic text too
     return "Liberation"
 
 
@@ -157,6 +164,8 @@ def _t(text: str, family: str) -> str:
             .encode("latin-1", "replace")
             .decode("latin-1")
         )
+    if CJK_FONT.exists():  # the fallback font _fonts added
+        return text
     return "".join(ch if ord(ch) < 0x2E80 else "?" for ch in text)
 
 
