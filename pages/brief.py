@@ -46,10 +46,7 @@ for col, fmt, label in ((cols[0], "pdf", "Download PDF brief"), (cols[1], "docx"
         if fmt == "pdf"
         else "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-st.caption(
-    f"{n} incidents in view; the table in the brief lists up to {brief.MAX_TABLE_ROWS} of them, "
-    "newest first, and links to the rest."
-)
+st.caption(brief.table_note(n))
 st.markdown("**From the command line:**")
 flags = " ".join(f"--{k.replace('_', '-')} {shlex.quote(v)}" for k, v in f.to_params().items())
 if not links.is_local(link):

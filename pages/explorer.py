@@ -3,7 +3,7 @@
 import streamlit as st
 
 from incidentlens import ui
-from incidentlens.present import tables
+from incidentlens.present import narrative, tables
 from incidentlens.query import queries
 from incidentlens.ui import tables as show
 
@@ -12,7 +12,7 @@ ui.header(db, f, "explorer")
 
 rows = queries.incidents(db, f, queries.EXPLORER_COLUMNS)
 st.markdown(
-    f"**{len(rows)}** incidents match. Click a column to sort; **open** shows the full record with every source."
+    f"{narrative.matching(len(rows))}. Click a column to sort; **open** shows the full record with every source."
 )
 show.incidents(tables.explorer(rows, db.package, show.record_url()))
 show.exports_of(db, f, len(rows))

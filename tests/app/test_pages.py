@@ -378,3 +378,18 @@ def test_an_unknown_page_path_says_so_on_the_overview(real, monkeypatch, path, u
         assert path in notes[0].replace("\\", "")
     links = [c.value for c in at.code if "http" in c.value]
     assert links and all("no-such" not in link and "/no/" not in link for link in links)
+
+
+@pytest.mark.parametrize(
+    ("page", "says"),
+    [
+        ("pages/explorer.py", "**1** incident matches."),
+        ("pages/incident.py", "**1** incident matches the filters"),
+        ("pages/brief.py", "1 incident in view; the brief's table lists it"),
+    ],
+)
+def test_one_matching_incident_is_counted_in_the_singular(real, page, says):
+    at = open_page(page, {"q": "happytalk"})
+    text = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert any(says in t for t in text), text
+    assert not [t for t in text if "1 incidents" in t]

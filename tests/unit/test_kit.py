@@ -137,3 +137,16 @@ def test_bundle_validates_against_its_own_datapackage(db, f, tmp_path):
     assert f.describe(db.package) in readme and db.version in readme and "CC BY 4.0" in readme
     if not ids:
         assert "matches no incident" in readme
+
+
+@pytest.mark.parametrize(
+    ("n", "note"),
+    [
+        (0, "No incident in view, so the brief has no incident table."),
+        (1, "1 incident in view; the brief's table lists it, newest first."),
+        (25, "25 incidents in view; the brief's table lists them all, newest first."),
+        (26, "26 incidents in view; the brief's table lists the 25 newest and links to the rest."),
+    ],
+)
+def test_the_brief_page_says_what_the_table_will_hold(n, note):
+    assert brief.MAX_TABLE_ROWS == 25 and brief.table_note(n) == note

@@ -281,3 +281,25 @@ def test_charts_on_an_empty_filter_do_not_raise(db):
         assert isinstance(fig, go.Figure)
         assert words in subtitle(fig)
         assert charts.alt_text(fig)
+
+
+@pytest.mark.parametrize(
+    ("k", "counted_as", "matches"),
+    [
+        (0, "0 incidents", "**0** incidents match"),
+        (1, "1 incident", "**1** incident matches"),
+        (2, "2 incidents", "**2** incidents match"),
+    ],
+)
+def test_counts_of_incidents_agree_in_number(k, counted_as, matches):
+    assert narrative.incidents(k) == counted_as and narrative.matching(k) == matches
+
+
+def test_one_incident_in_view_reads_in_the_singular(db):
+    one = queries.incidents(db, Filters(), ["incident_id"])["incident_id"].iloc[0]
+    f = Filters(q=str(queries.incident(db, one)["title"]))
+    h = queries.headline(db, f)
+    assert h.n == 1, "the fixture's first title is unique"
+    sentences = [*narrative.takeaways(h), narrative.cite_labelled(h, "https://x.test/")]
+    assert not [s for s in sentences if "1 incidents" in s], sentences
+    assert any("of 1 incident " in s or "Of 1 incident " in s for s in sentences)

@@ -17,6 +17,19 @@ from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
 MAX_TABLE_ROWS = 25
+
+
+def table_note(n: int) -> str:
+    """What the brief's incident table will hold, said before it is made."""
+    if n == 0:
+        return "No incident in view, so the brief has no incident table."
+    if n <= MAX_TABLE_ROWS:
+        return (
+            f"{narrative.incidents(n)} in view; the brief's table lists {'it' if n == 1 else 'them all'}, newest first."
+        )
+    return f"{n} incidents in view; the brief's table lists the {MAX_TABLE_ROWS} newest and links to the rest."
+
+
 LIMITATIONS = [
     "Only publicly reported incidents are included; prominent cases and English-language "
     "coverage are over-represented, and small providers that closed leave few traces.",

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from incidentlens.data.schema import humanise, load_package
 from incidentlens.present import narrative
+from incidentlens.present.narrative import incidents as _incidents
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
 from incidentlens.query.stats import SMALL_SAMPLE
@@ -93,10 +94,6 @@ def _phrase(code: str) -> str:
 
 def _are(k: int) -> str:
     return "is" if k == 1 else "are"
-
-
-def _incidents(k: int) -> str:
-    return f"{k} incident" if k == 1 else f"{k} incidents"
 
 
 def _assessed_as(code: str) -> str:

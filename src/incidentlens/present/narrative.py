@@ -20,12 +20,22 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.0f}%"
 
 
+def incidents(k: int) -> str:
+    """'1 incident', '2 incidents': a narrow filter often leaves one."""
+    return f"{k} incident" if k == 1 else f"{k} incidents"
+
+
+def matching(k: int) -> str:
+    """'**1** incident matches', '**3** incidents match' (Markdown)."""
+    return f"**{k}** incident matches" if k == 1 else f"**{k}** incidents match"
+
+
 def takeaways(h: Headline) -> list[str]:
     """Three or four plain sentences for policy staff, each carrying its n."""
     if h.n == 0:
         return ["No incident matches this filter. Widen the filter to see figures."]
     out = [
-        f"{h.labelled.k} of {h.n} incidents in view ({_pct(h.labelled.share)}) were called an "
+        f"{h.labelled.k} of {incidents(h.n)} in view ({_pct(h.labelled.share)}) were called an "
         "MSP attack by at least one source (a repost counts once, for its original)."
     ]
     n_lab = h.labelled.k
@@ -49,7 +59,7 @@ def takeaways(h: Headline) -> list[str]:
             )
     unknown = next(t.share for t in h.by_type if t.code == "unknown")
     out.append(
-        f"For {unknown.k} of {h.n} incidents ({_pct(unknown.share)}) the evidence does not establish "
+        f"For {unknown.k} of {incidents(h.n)} ({_pct(unknown.share)}) the evidence does not establish "
         "what kind of provider it was; they stay in every count as 'unknown'."
     )
     if h.labelled.k and h.labelled.k < 10:
@@ -71,7 +81,7 @@ def _ci(share) -> str:
 def cite_labelled(h: Headline, permalink: str, today: dt.date | None = None) -> str:
     """A copyable sentence for the labelled-MSP headline figure."""
     return (
-        f"Of {h.n} incidents ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) were publicly "
+        f"Of {incidents(h.n)} ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) were publicly "
         f"labelled MSP attacks by at least one source. {_source(h, permalink, today)}"
     )
 

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from incidentlens.data.database import Database
-from incidentlens.present import format, tables
+from incidentlens.present import format, narrative, tables
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 from incidentlens.ui import permalink, plain, safe_link
@@ -40,7 +40,7 @@ def picker(db: Database, f: Filters, incident_id: str) -> NoReturn:
         )
     rows = queries.incidents(db, f, queries.EXPLORER_COLUMNS)
     st.markdown(
-        f"**{len(rows)}** incidents match the filters ({plain(f.describe(db.package))}). "
+        f"{narrative.matching(len(rows))} the filters ({plain(f.describe(db.package))}). "
         "Open one to see every field, every source and the label each source used."
     )
     titles = dict(zip(rows["incident_id"], rows["title"]))

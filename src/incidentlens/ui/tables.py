@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from incidentlens.data.database import Database
-from incidentlens.present import bundle, exports
+from incidentlens.present import bundle, exports, narrative
 from incidentlens.present.tables import CALLED, WAS
 from incidentlens.query.filters import Filters
 from incidentlens.ui import permalink, plain
@@ -62,7 +62,7 @@ def exports_of(db: Database, f: Filters, n: int) -> None:
     if n == 0:
         st.info("No incident matches these filters, so the files below hold only their column headers.")
     st.caption(
-        f"{n} incidents · {plain(f.describe(db.package))} · dataset v{db.version}. The files keep "
+        f"{narrative.incidents(n)} · {plain(f.describe(db.package))} · dataset v{db.version}. The files keep "
         "the curated column names and codes (the data dictionary on the Methodology page explains "
         "them), carry the filter in words and the dataset version, and are safe to open in spreadsheets."
     )
