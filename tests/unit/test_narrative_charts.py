@@ -16,7 +16,7 @@ from counting import counted
 
 from incidentlens.data.schema import humanise
 from incidentlens.present import charts, narrative
-from incidentlens.query import queries
+from incidentlens.query import policy, queries
 from incidentlens.query.filters import NOT_MSP, Filters
 
 EMPTY = Filters(q="no such words")
@@ -303,3 +303,22 @@ def test_one_incident_in_view_reads_in_the_singular(db):
     sentences = [*narrative.takeaways(h), narrative.cite_labelled(h, "https://x.test/")]
     assert not [s for s in sentences if "1 incidents" in s], sentences
     assert any("of 1 incident " in s or "Of 1 incident " in s for s in sentences)
+
+
+def test_a_one_incident_view_reads_in_the_singular_in_every_chart(db):
+    """Titles, subtitles and summaries of every chart for a filter that leaves one incident."""
+    one = queries.incidents(db, Filters(), ["incident_id"])["incident_id"].iloc[0]
+    f = Filters(q=str(queries.incident(db, one)["title"]))
+    h, words = queries.headline(db, f), f.describe(db.package)
+    assert h.n == 1
+    figures = [
+        charts.labelled_vs_assessed(h),
+        charts.sankey(queries.label_flows(db, f, 0.05), h.n, words),
+        charts.by_year(queries.by_year(db, f), words),
+        charts.labelled_share_by_year(queries.labelled_share_by_year(db, f), words),
+        *(charts.by_dimension(queries.by_dimension(db, f, key), key, words) for key in ("sector", "country")),
+        charts.policy_timeline(policy.quarterly(db, f), policy.actions(db), words),
+    ]
+    texts = [t for fig in figures for t in (fig.layout.title.text, fig.layout.title.subtitle.text)]
+    texts += [charts.alt_text(fig) for fig in figures]
+    assert not [t for t in texts if "1 incidents" in t or " 1 government actions" in t], texts

@@ -96,6 +96,10 @@ def _are(k: int) -> str:
     return "is" if k == 1 else "are"
 
 
+def _were(k: int) -> str:
+    return "was" if k == 1 else "were"
+
+
 def _assessed_as(code: str) -> str:
     return "of unknown type" if code == "unknown" else f"assessed as {_phrase(code)}"
 
@@ -112,8 +116,7 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     n = h.labelled.k
     msp = h.labelled_share("msp")
     title = (
-        f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}) "
-        "involved a provider assessed as an MSP"
+        f"Of {narrative.labelled_attacks(n)}, {msp.k} ({_pct(msp.share)}) involved a provider assessed as an MSP"
         if n
         else "No incident in view was labelled MSP"
     )
@@ -150,10 +153,11 @@ def _labelled_summary(h: Headline) -> str:
     if not h.n:
         return "No incident is in view."
     if not n:
-        return f"None of the {h.n} incidents in view was labelled an MSP attack, so there is nothing to break down."
+        none = "The one incident in view was not" if h.n == 1 else f"None of the {h.n} incidents in view was"
+        return f"{none} labelled an MSP attack, so there is nothing to break down."
     msp = h.labelled_share("msp")
     first = (
-        f"Of {n} incidents publicly labelled MSP attacks, {msp.k} ({_pct(msp.share)}, 95% CI "
+        f"Of {narrative.labelled_attacks(n)}, {msp.k} ({_pct(msp.share)}, 95% CI "
         f"{_pct(msp.low)}–{_pct(msp.high)}) involved a provider assessed as an MSP."
     )
     others = sorted(
@@ -190,14 +194,14 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
     msp = flows[flows["label_term"] == "msp"]
     not_msp = int(msp[msp["provider_type"] != "msp"]["n"].sum())
     title = (
-        f"The MSP label went to {not_msp} incidents whose provider was not assessed as an MSP"
+        f"The MSP label went to {_incidents(not_msp)} whose provider was not assessed as an MSP"
         if len(msp)
         else "How sources labelled providers, and what the providers were"
     )
     return figure(
         [flow],
         title,
-        f"Links count incidents (a repost counts once, for its original); n = {n} incidents; {filter_words}.",
+        f"Links count incidents (a repost counts once, for its original); n = {_incidents(n)}; {filter_words}.",
         560,
         summary=_sankey_summary(flows),
     )
@@ -312,7 +316,7 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
     return figure(
         bars,
-        f"{int(totals.sum())} incidents by year and assessed provider type{peak}",
+        f"{_incidents(int(totals.sum()))} by year and assessed provider type{peak}",
         f"n = {int(totals.sum())}; {filter_words}.",
         summary=_by_year_summary(df, totals),
         barmode="stack",
@@ -352,7 +356,7 @@ def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     k, n = int(df["k"].sum()), int(df["n"].sum())
     return figure(
         traces,
-        f"{k} of {n} incidents were labelled MSP by at least one source",
+        f"{k} of {_incidents(n)} {_were(k)} labelled MSP by at least one source",
         f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.",
         summary=_share_by_year_summary(df),
         xaxis=_year_axis(df["year"]),
@@ -364,7 +368,7 @@ def _share_by_year_summary(df: pd.DataFrame) -> str:
     k, n = int(df["k"].sum()), int(df["n"].sum())
     if not n:
         return "No incident is in view."
-    first = f"{k} of {n} incidents ({_pct(k / n)}) were labelled MSP by at least one source."
+    first = f"{k} of {_incidents(n)} ({_pct(k / n)}) {_were(k)} labelled MSP by at least one source."
     steady = df[df["n"] >= SMALL_SAMPLE]
     if len(steady) < 2:
         return first + f" No two years have {SMALL_SAMPLE} or more incidents, so the yearly shares are not compared."
@@ -503,7 +507,8 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
         }
     )
     n = int(quarters["n"].sum())
-    title = f"{n} incidents by quarter, with {len(actions)} government actions on MSPs and IT providers"
+    acts = "1 government action" if len(actions) == 1 else f"{len(actions)} government actions"
+    title = f"{_incidents(n)} by quarter, with {acts} on MSPs and IT providers"
     return figure(
         traces,
         title,

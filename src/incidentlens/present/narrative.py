@@ -25,6 +25,11 @@ def incidents(k: int) -> str:
     return f"{k} incident" if k == 1 else f"{k} incidents"
 
 
+def labelled_attacks(k: int) -> str:
+    """'1 incident publicly labelled an MSP attack', '3 incidents publicly labelled MSP attacks'."""
+    return "1 incident publicly labelled an MSP attack" if k == 1 else f"{k} incidents publicly labelled MSP attacks"
+
+
 def matching(k: int) -> str:
     """'**1** incident matches', '**3** incidents match' (Markdown)."""
     return f"**{k}** incident matches" if k == 1 else f"**{k}** incidents match"
@@ -92,7 +97,7 @@ def cite_type(h: Headline, code: str, permalink: str, today: dt.date | None = No
     phrase = load_package().phrase(code)
     subject = "a provider whose type is unknown" if code == "unknown" else f"a provider assessed as {phrase}"
     return (
-        f"Of {h.labelled.k} incidents publicly labelled MSP attacks ({h.filter_words}), {s.k} "
+        f"Of {labelled_attacks(h.labelled.k)} ({h.filter_words}), {s.k} "
         f"({_ci(s)}) involved {subject}. {_source(h, permalink, today)}"
     )
 
