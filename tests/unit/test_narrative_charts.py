@@ -322,3 +322,13 @@ def test_a_one_incident_view_reads_in_the_singular_in_every_chart(db):
     texts = [t for fig in figures for t in (fig.layout.title.text, fig.layout.title.subtitle.text)]
     texts += [charts.alt_text(fig) for fig in figures]
     assert not [t for t in texts if "1 incidents" in t or " 1 government actions" in t], texts
+
+
+def test_one_labelled_incident_is_counted_in_the_singular_under_the_key_chart(db):
+    labelled = queries.incidents(db, Filters(label=("msp",)), ["incident_id"])["incident_id"]
+    f = Filters(q=str(queries.incident(db, labelled.iloc[0])["title"]))
+    h = queries.headline(db, f)
+    assert (h.n, h.labelled.k) == (1, 1)
+    fig = charts.labelled_vs_assessed(h)
+    assert fig.layout.title.subtitle.text.startswith("n = 1 labelled-MSP incident;")
+    assert fig.layout.title.text.startswith("Of 1 incident publicly labelled an MSP attack, ")

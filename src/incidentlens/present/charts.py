@@ -140,7 +140,7 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
     return figure(
         [bar],
         title,
-        f"n = {n} labelled-MSP incidents; {h.filter_words}.{small}",
+        f"n = {n} labelled-MSP incident{'' if n == 1 else 's'}; {h.filter_words}.{small}",
         460,
         summary=_labelled_summary(h),
         xaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "Share of incidents labelled MSP (95% CI)"}},
