@@ -73,4 +73,35 @@ def test_kappa_is_undefined_without_variation():
 def test_one_labelled_incident_reads_in_the_singular(db):
     a, _ = answer.of(db, Filters(q="fixture: towns"))
     text = narrative.answer_sentence(a)
-    assert a.n == 1 and text.startswith("Of 1 incident in view, 1 was called") and "Of that one, 1 (" in text
+    assert (
+        a.n == 1 and text.startswith("The one incident in view was called an MSP attack") and "Of that one, 1 (" in text
+    )
+    assert "(not a transitional firm" in text and "none of them" not in text
+    assert text.endswith("The provider's service relationship with the victims is documented.")
+    assert "1 of the 1" not in text
+
+
+@pytest.mark.parametrize(
+    ("f", "start"),
+    [
+        # healthcare: two incidents, the nursing home's labelled MSP and the other not
+        (Filters(sector=("healthcare",)), "Of 2 incidents in view, 1 was called an MSP attack"),
+        (Filters(label=("not_msp",)), "Of 3 incidents in view, none was called an MSP attack by any source, so"),
+        (Filters(), "Of 9 incidents in view, 6 were called an MSP attack"),
+    ],
+    ids=["one of two", "none of three", "six of nine"],
+)
+def test_the_answer_agrees_in_number(db, f, start):
+    a, _ = answer.of(db, f)
+    text = narrative.answer_sentence(a)
+    assert text.startswith(start), text
+    assert " 0 were " not in text and " 1 were " not in text and "Of those 1," not in text
+
+
+def test_one_unlabelled_incident_says_so_plainly(db):
+    a, _ = answer.of(db, Filters(q="Fixture: pathology supplier"))  # labelled MSP by no source
+    assert (a.n, a.labelled.k) == (1, 0)
+    assert narrative.answer_sentence(a) == (
+        "The one incident in view was not called an MSP attack by any source, so there is nothing to "
+        "compare with what its provider actually was."
+    )

@@ -69,7 +69,8 @@ def test_takeaways_carry_the_headline_numbers(db, raw, f):
         "a provider assessed as an MSP"
     )
     assert "((" not in lines[1] and "))" not in lines[1]
-    assert f"{managed} ({pct(managed / k)}) were managed-IT providers" in lines[1]
+    kind = "was a managed-IT provider" if managed == 1 else "were managed-IT providers"
+    assert f"{managed} ({pct(managed / k)}) {kind}" in lines[1]
     others = [t for t in h.labelled_by_type if t.code not in raw["managed_types"] and t.share.k]
     top = max(others, key=lambda t: t.share.k)  # max() keeps the first of equals, as a stable sort does
     phrase = db.package.phrase(top.code)
@@ -332,3 +333,38 @@ def test_one_labelled_incident_is_counted_in_the_singular_under_the_key_chart(db
     fig = charts.labelled_vs_assessed(h)
     assert fig.layout.title.subtitle.text.startswith("n = 1 labelled-MSP incident;")
     assert fig.layout.title.text.startswith("Of 1 incident publicly labelled an MSP attack, ")
+
+
+def test_one_labelled_incident_of_two_reads_in_the_singular(db):
+    h = queries.headline(db, Filters(sector=("healthcare",)))  # the nursing home is labelled, the other not
+    assert (h.n, h.labelled.k) == (2, 1)
+    lines = narrative.takeaways(h)
+    assert lines[0].startswith("1 of 2 incidents in view (50%) was called an MSP attack")
+    assert lines[1].startswith("Of that one, 0 (") and "0 (0%) were managed-IT providers" in lines[1]
+    cite = narrative.cite_labelled(h, "https://x.test/")
+    assert "1 (50%, 95% CI 9%–91%) was publicly labelled an MSP attack by at least one source." in cite
+
+
+@pytest.mark.parametrize(
+    ("q", "first", "unknown"),
+    [
+        (
+            "fixture: towns",
+            "The one incident in view was called an MSP attack by at least one source",
+            "The evidence establishes what kind of provider it was: its type is not 'unknown'.",
+        ),
+        (
+            "Fixture: unnamed provider",
+            "The one incident in view was not called an MSP attack by any source",
+            "The evidence does not establish what kind of provider it was; it stays in every count as 'unknown'.",
+        ),
+    ],
+    ids=["labelled", "unlabelled, unknown type"],
+)
+def test_one_incident_takeaways_speak_of_it(db, q, first, unknown):
+    h = queries.headline(db, Filters(q=q))
+    assert h.n == 1
+    lines = narrative.takeaways(h)
+    assert lines[0].startswith(first)
+    assert unknown in lines
+    assert not [s for s in lines if "of 1 incident" in s or "Of those 1," in s], lines

@@ -96,10 +96,6 @@ def _are(k: int) -> str:
     return "is" if k == 1 else "are"
 
 
-def _were(k: int) -> str:
-    return "was" if k == 1 else "were"
-
-
 def _assessed_as(code: str) -> str:
     return "of unknown type" if code == "unknown" else f"assessed as {_phrase(code)}"
 
@@ -356,7 +352,7 @@ def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     k, n = int(df["k"].sum()), int(df["n"].sum())
     return figure(
         traces,
-        f"{k} of {_incidents(n)} {_were(k)} labelled MSP by at least one source",
+        f"{k} of {_incidents(n)} {narrative.were(k)} labelled MSP by at least one source",
         f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.",
         summary=_share_by_year_summary(df),
         xaxis=_year_axis(df["year"]),
@@ -368,7 +364,7 @@ def _share_by_year_summary(df: pd.DataFrame) -> str:
     k, n = int(df["k"].sum()), int(df["n"].sum())
     if not n:
         return "No incident is in view."
-    first = f"{k} of {_incidents(n)} ({_pct(k / n)}) {_were(k)} labelled MSP by at least one source."
+    first = f"{k} of {_incidents(n)} ({_pct(k / n)}) {narrative.were(k)} labelled MSP by at least one source."
     steady = df[df["n"] >= SMALL_SAMPLE]
     if len(steady) < 2:
         return first + f" No two years have {SMALL_SAMPLE} or more incidents, so the yearly shares are not compared."

@@ -25,6 +25,11 @@ def incidents(k: int) -> str:
     return f"{k} incident" if k == 1 else f"{k} incidents"
 
 
+def were(k: int) -> str:
+    """'1 of 5 incidents was', '2 of 5 were': the verb agrees with the count, not with the total."""
+    return "was" if k == 1 else "were"
+
+
 def labelled_attacks(k: int) -> str:
     """'1 incident publicly labelled an MSP attack', '3 incidents publicly labelled MSP attacks'."""
     return "1 incident publicly labelled an MSP attack" if k == 1 else f"{k} incidents publicly labelled MSP attacks"
@@ -39,10 +44,18 @@ def takeaways(h: Headline) -> list[str]:
     """Three or four plain sentences for policy staff, each carrying its n."""
     if h.n == 0:
         return ["No incident matches this filter. Widen the filter to see figures."]
-    out = [
-        f"{h.labelled.k} of {incidents(h.n)} in view ({_pct(h.labelled.share)}) were called an "
-        "MSP attack by at least one source (a repost counts once, for its original)."
-    ]
+    if h.n == 1:
+        first = "The one incident in view " + (
+            "was called an MSP attack by at least one source"
+            if h.labelled.k
+            else "was not called an MSP attack by any source"
+        )
+    else:
+        first = (
+            f"{h.labelled.k} of {incidents(h.n)} in view ({_pct(h.labelled.share)}) {were(h.labelled.k)} "
+            "called an MSP attack by at least one source"
+        )
+    out = [first + " (a repost counts once, for its original)."]
     n_lab = h.labelled.k
     if n_lab:
         msp = h.labelled_share("msp")
@@ -51,9 +64,11 @@ def takeaways(h: Headline) -> list[str]:
         other = sorted(
             (t for t in h.labelled_by_type if t.code not in managed_types and t.share.k), key=lambda t: -t.share.k
         )
+        those = "Of that one" if n_lab == 1 else f"Of those {n_lab}"
+        kind = "a managed-IT provider" if managed == 1 else "managed-IT providers"
         out.append(
-            f"Of those {n_lab}, {_n_pct(msp)} involved a provider assessed as an MSP; "
-            f"{managed} ({_pct(managed / n_lab)}) were managed-IT providers of any kind (MSP, MSSP, "
+            f"{those}, {_n_pct(msp)} involved a provider assessed as an MSP; "
+            f"{managed} ({_pct(managed / n_lab)}) {were(managed)} {kind} of any kind (MSP, MSSP, "
             "outsourcer or public shared IT)."
         )
         if other:
@@ -63,10 +78,18 @@ def takeaways(h: Headline) -> list[str]:
                 f"{load_package().phrase(top.code)} ({top.share.k} of {n_lab}, {_pct(top.share.share)})."
             )
     unknown = next(t.share for t in h.by_type if t.code == "unknown")
-    out.append(
-        f"For {unknown.k} of {incidents(h.n)} ({_pct(unknown.share)}) the evidence does not establish "
-        "what kind of provider it was; they stay in every count as 'unknown'."
-    )
+    if h.n == 1:
+        out.append(
+            "The evidence does not establish what kind of provider it was; it stays in every count as 'unknown'."
+            if unknown.k
+            else "The evidence establishes what kind of provider it was: its type is not 'unknown'."
+        )
+    else:
+        out.append(
+            f"For {unknown.k} of {incidents(h.n)} ({_pct(unknown.share)}) the evidence does not establish "
+            "what kind of provider it was; "
+            f"{'it stays' if unknown.k == 1 else 'they stay'} in every count as 'unknown'."
+        )
     if h.labelled.k and h.labelled.k < 10:
         out.append("Fewer than 10 labelled-MSP incidents are in view: the intervals are wide.")
     return out
@@ -86,8 +109,9 @@ def _ci(share) -> str:
 def cite_labelled(h: Headline, permalink: str, today: dt.date | None = None) -> str:
     """A copyable sentence for the labelled-MSP headline figure."""
     return (
-        f"Of {incidents(h.n)} ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) were publicly "
-        f"labelled MSP attacks by at least one source. {_source(h, permalink, today)}"
+        f"Of {incidents(h.n)} ({h.filter_words}), {h.labelled.k} ({_ci(h.labelled)}) {were(h.labelled.k)} "
+        f"publicly labelled {'an MSP attack' if h.labelled.k == 1 else 'MSP attacks'} by at least one source. "
+        f"{_source(h, permalink, today)}"
     )
 
 
@@ -152,23 +176,40 @@ def answer_sentence(a: Answer) -> str:
     if a.n == 0:
         return "No incident matches this filter. Widen the filter to see the answer."
     k = a.labelled.k
-    noun = "incident" if a.n == 1 else "incidents"
-    verb = "was" if k == 1 else "were"
-    head = f"Of {a.n} {noun} in view, {k} {verb} called an MSP attack by at least one source."
+    if a.n == 1 and k == 0:
+        return (
+            "The one incident in view was not called an MSP attack by any source, so there is "
+            "nothing to compare with what its provider actually was."
+        )
     if k == 0:
-        return head + " None is left to compare with what the providers actually were."
+        return (
+            f"Of {a.n} incidents in view, none was called an MSP attack by any source, so there is "
+            "nothing to compare with what the providers actually were."
+        )
+    if a.n == 1:
+        head = "The one incident in view was called an MSP attack by at least one source."
+    else:
+        head = f"Of {a.n} incidents in view, {k} {were(k)} called an MSP attack by at least one source."
     t = a.transitional.k
-    firms = (
-        "none of them a transitional firm"
-        if t == 0
-        else ("1 of them a transitional firm" if t == 1 else f"{t} of them transitional firms")
-    )
+    if a.msp.k == 1:
+        firms = "a transitional firm" if t else "not a transitional firm"
+    else:
+        firms = (
+            "none of them a transitional firm"
+            if t == 0
+            else ("1 of them a transitional firm" if t == 1 else f"{t} of them transitional firms")
+        )
     transitional = f" ({firms} still moving from break/fix)" if a.msp.k else ""
     those = "Of that one" if k == 1 else f"Of those {k}"
+    documented = (
+        f"is {'' if a.documented.k else 'not '}documented"
+        if k == 1
+        else f"is documented for {a.documented.k} of the {k}"
+    )
     return (
         f"{head} {those}, {_n_pct(a.msp)} involved a provider assessed as an MSP{transitional}, "
         f"and {_n_pct(a.break_fix)} a break/fix shop. The provider's service relationship with "
-        f"the victims is documented for {a.documented.k} of the {k}."
+        f"the victims {documented}."
     )
 
 
