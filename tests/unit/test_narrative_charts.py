@@ -368,3 +368,12 @@ def test_one_incident_takeaways_speak_of_it(db, q, first, unknown):
     assert lines[0].startswith(first)
     assert unknown in lines
     assert not [s for s in lines if "of 1 incident" in s or "Of those 1," in s], lines
+
+
+def test_who_labels_counts_one_source_in_the_singular(db):
+    df = queries.who_labels(db, Filters(q="Fixture: pathology supplier"))  # one source, not labelled MSP
+    fig = charts.who_labels(df, "one incident")
+    assert title(fig) == "0 of 1 source about non-managed-IT providers still called them MSPs"
+    assert charts.alt_text(fig).startswith(
+        "0 of 1 source about providers not assessed as managed IT (0%) still called them MSPs."
+    ), charts.alt_text(fig)

@@ -180,7 +180,8 @@ def test_a_correction_goes_to_the_configured_address_ready_to_send(pkg):
 
 
 def test_the_timeline_note_counts_the_undated_sources():
-    assert "4 of 13" in format.undated_note(4, 13)
+    assert "4 of 13 have no date and are listed above only" in format.undated_note(4, 13)
+    assert "1 of 13 has no date and is listed above only" in format.undated_note(1, 13)
     assert "no timeline" in format.undated_note(3, 3)
     assert format.undated_note(0, 5).startswith("Every source")
 

@@ -255,7 +255,7 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
     other = df[df["provider_group"] == "not_managed_it"]
     k, n = int(other["k"].sum()), int(other["n"].sum())
     title = (
-        f"{k} of {n} sources about non-managed-IT providers still called them MSPs"
+        f"{k} of {narrative.sources(n)} about non-managed-IT providers still called them MSPs"
         if n
         else "Who applies the MSP label"
     )
@@ -280,7 +280,10 @@ def _who_summary(other: pd.DataFrame) -> str:
     k, n = int(other["k"].sum()), int(other["n"].sum())
     if not n:
         return "No counted source in view is about a provider outside managed IT."
-    first = f"{k} of {n} sources about providers not assessed as managed IT ({_pct(k / n)}) still called them MSPs."
+    first = (
+        f"{k} of {narrative.sources(n)} about providers not assessed as managed IT ({_pct(k / n)}) "
+        "still called them MSPs."
+    )
     steady = other[other["n"] >= SMALL_SAMPLE]
     pool = steady if len(steady) else other[other["n"] > 0]
     top = pool.sort_values("share", ascending=False, kind="stable").iloc[0]

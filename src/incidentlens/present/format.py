@@ -76,7 +76,8 @@ def undated_note(undated: int, total: int) -> str:
         return "Every source, in order of publication."
     if undated == total:
         return "No source in this record has a publication date, so there is no timeline."
-    return f"Dated sources in order of publication; {undated} of {total} have no date and are listed above only."
+    verb = "has no date and is" if undated == 1 else "have no date and are"
+    return f"Dated sources in order of publication; {undated} of {total} {verb} listed above only."
 
 
 def label(package: Package, code: Any) -> str:

@@ -25,6 +25,11 @@ def incidents(k: int) -> str:
     return f"{k} incident" if k == 1 else f"{k} incidents"
 
 
+def sources(k: int) -> str:
+    """'1 source', '2 sources'."""
+    return f"{k} source" if k == 1 else f"{k} sources"
+
+
 def were(k: int) -> str:
     """'1 of 5 incidents was', '2 of 5 were': the verb agrees with the count, not with the total."""
     return "was" if k == 1 else "were"
