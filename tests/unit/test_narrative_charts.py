@@ -377,3 +377,16 @@ def test_who_labels_counts_one_source_in_the_singular(db):
     assert charts.alt_text(fig).startswith(
         "0 of 1 source about providers not assessed as managed IT (0%) still called them MSPs."
     ), charts.alt_text(fig)
+
+
+def test_by_year_hover_counts_each_bar_in_number(db):
+    fig = charts.by_year(queries.by_year(db, Filters()), "all incidents")
+    hovered = [
+        (y, text)
+        for trace in fig.data
+        for y, text in zip(trace.y, trace.customdata)
+        if "%{customdata}" in trace.hovertemplate
+    ]
+    assert len(hovered) == sum(len(trace.y) for trace in fig.data)
+    assert {text for y, text in hovered if y == 1} == {"1 incident"}, "the fixture has years with one incident"
+    assert all(text == f"{y} incidents" for y, text in hovered if y != 1)

@@ -306,7 +306,8 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
             "marker": {"color": _colour(code)},
             "width": 0.8,
             "showlegend": True,  # plotly hides the legend of a lone trace: the colour needs its name
-            "hovertemplate": "%{x}: %{y} incidents<extra>" + humanise(code) + "</extra>",
+            "customdata": [narrative.incidents(int(k)) for k in part["n"]],  # "1 incident" in the singular
+            "hovertemplate": "%{x}: %{customdata}<extra>" + humanise(code) + "</extra>",
         }
         for code in _in_order(df["provider_type"], load_package().type_family)
         for part in [df[df["provider_type"] == code]]
