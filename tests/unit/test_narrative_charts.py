@@ -390,3 +390,25 @@ def test_by_year_hover_counts_each_bar_in_number(db):
     assert len(hovered) == sum(len(trace.y) for trace in fig.data)
     assert {text for y, text in hovered if y == 1} == {"1 incident"}, "the fixture has years with one incident"
     assert all(text == f"{y} incidents" for y, text in hovered if y != 1)
+
+
+def test_a_tied_peak_names_every_year_it_is_shared_by():
+    """'Most in 2013' when 2016 had as many would name one year where two tie."""
+    df = pd.DataFrame({"year": [2013, 2016], "provider_type": ["non_it_supplier", "it_outsourcer"], "n": [1, 1]})
+    fig = charts.by_year(df, "incidents from 2013–2016")
+    assert title(fig) == "2 incidents by year and assessed provider type; most in 2013 and 2016 (1 each)"
+    summary = charts.alt_text(fig)
+    assert summary.startswith("2 incidents from 2013 to 2016, the most in 2013 and 2016 (1 each).")
+    assert summary.endswith(
+        "most often assessed as an IT outsourcer or assessed as a non-IT supplier (1 of 2 each)."
+    ), summary
+
+
+def test_a_peak_shared_by_many_years_is_counted_not_listed():
+    df = pd.DataFrame({"year": [2013, 2014, 2015, 2016, 2018], "provider_type": ["msp"] * 5, "n": [2] * 5})
+    assert title(charts.by_year(df, "all incidents")).endswith("most in 2013, 2014, 2015 and 2 more (2 each)")
+
+
+def test_a_lone_peak_reads_as_before(db):
+    df = pd.DataFrame({"year": [2013, 2016], "provider_type": ["msp", "msp"], "n": [1, 3]})
+    assert title(charts.by_year(df, "all incidents")).endswith("; most in 2016 (3)")

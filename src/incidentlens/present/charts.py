@@ -100,10 +100,23 @@ def _assessed_as(code: str) -> str:
     return "of unknown type" if code == "unknown" else f"assessed as {_phrase(code)}"
 
 
-def _top(totals: pd.Series) -> tuple[str, int]:
-    """The largest value of a count series (the first of equals) and its count."""
-    key = totals.sort_values(ascending=False, kind="stable").index[0]
-    return key, int(totals[key])
+def _tops(totals: pd.Series) -> tuple[list, int]:
+    """Every key with the largest count, in the series' order, and that count: a tie is named,
+    not settled silently by order ("the most in 2013" when 2016 had as many)."""
+    k = int(totals.max())
+    return [key for key, v in totals.items() if v == k], k
+
+
+def _listing(items: list[str], conj: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'; beyond three, 'a, b, c and 2 more'."""
+    if len(items) > 3:
+        return f"{', '.join(items[:3])} {conj} {len(items) - 3} more"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conj} {items[-1]}"
+
+
+def _each(keys: list, k: int, of: int | None = None) -> str:
+    """'(3)', '(3 of 9)', and for a tie '(3 each)', '(3 of 9 each)'."""
+    return f"({k}{f' of {of}' if of is not None else ''}{' each' if len(keys) > 1 else ''})"
 
 
 def labelled_vs_assessed(h: Headline) -> go.Figure:
@@ -214,10 +227,11 @@ def _sankey_summary(flows: pd.DataFrame) -> str:
     elif other.empty:
         first = f"Sources called the provider an MSP in {_incidents(called)}, and every one was assessed as an MSP."
     else:
-        code, k = _top(other)
+        codes, k = _tops(other)
         first = (
             f"Sources called the provider an MSP in {_incidents(called)}; in {int(other.sum())} of them it "
-            f"was not assessed as an MSP, and most often it was {_phrase(code)} ({k})."
+            f"was not assessed as an MSP, and most often it was {_listing([_phrase(c) for c in codes], 'or')} "
+            f"{_each(codes, k)}."
         )
     widest = flows.sort_values("n", ascending=False, kind="stable").iloc[0]
     return first + (
@@ -313,7 +327,10 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
         for part in [df[df["provider_type"] == code]]
     ]
     totals = df.groupby("year")["n"].sum()
-    peak = f"; most in {int(totals.idxmax())} ({int(totals.max())})" if len(totals) else ""
+    peak = ""
+    if len(totals):
+        years, k = _tops(totals)
+        peak = f"; most in {_listing([str(int(y)) for y in years])} {_each(years, k)}"
     return figure(
         bars,
         f"{_incidents(int(totals.sum()))} by year and assessed provider type{peak}",
@@ -329,11 +346,12 @@ def _by_year_summary(df: pd.DataFrame, totals: pd.Series) -> str:
     if totals.empty:
         return "No incident is in view."
     n = int(totals.sum())
-    year, k = _top(totals)
-    code, kt = _top(df.groupby("provider_type")["n"].sum())
+    years, k = _tops(totals)
+    codes, kt = _tops(df.groupby("provider_type")["n"].sum())
     return (
-        f"{_incidents(n)} from {int(totals.index.min())} to {int(totals.index.max())}, the most in {int(year)} "
-        f"({k}). Across the years the provider was most often {_assessed_as(code)} ({kt} of {n})."
+        f"{_incidents(n)} from {int(totals.index.min())} to {int(totals.index.max())}, the most in "
+        f"{_listing([str(int(y)) for y in years])} {_each(years, k)}. Across the years the provider was most "
+        f"often {_listing([_assessed_as(c) for c in codes], 'or')} {_each(codes, kt, n)}."
     )
 
 
@@ -534,10 +552,10 @@ def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame) -> str:
     if totals.empty:
         first = "No incident is in view."
     else:
-        peak, k = _top(totals)
+        peaks, k = _tops(totals)
         first = (
             f"{_incidents(int(totals.sum()))} from {_quarter(totals.index.min())} to "
-            f"{_quarter(totals.index.max())}, the most in {_quarter(peak)} ({k})."
+            f"{_quarter(totals.index.max())}, the most in {_listing([_quarter(q) for q in peaks])} {_each(peaks, k)}."
         )
     if actions.empty:
         return first + " No government action matches the jurisdiction and kind chosen."
