@@ -412,3 +412,11 @@ def test_a_peak_shared_by_many_years_is_counted_not_listed():
 def test_a_lone_peak_reads_as_before(db):
     df = pd.DataFrame({"year": [2013, 2016], "provider_type": ["msp", "msp"], "n": [1, 3]})
     assert title(charts.by_year(df, "all incidents")).endswith("; most in 2016 (3)")
+
+
+def test_a_tie_for_the_largest_other_group_names_both(db):
+    h = queries.headline(db, Filters(years=(2019, 2019)))  # 3 labelled: an MSP, a break/fix shop, a vendor
+    assert (
+        "The largest other groups behind the MSP label, tied: providers assessed as a break/fix shop or a "
+        "software vendor (1 of 3 each, 33% each)."
+    ) in narrative.takeaways(h)

@@ -76,11 +76,19 @@ def takeaways(h: Headline) -> list[str]:
             f"{managed} ({_pct(managed / n_lab)}) {were(managed)} {kind} of any kind (MSP, MSSP, "
             "outsourcer or public shared IT)."
         )
-        if other:
-            top = other[0]
+        tied = [t for t in other if t.share.k == other[0].share.k]  # a tie is named, not settled by order
+        if len(tied) == 1:
+            top = tied[0]
             out.append(
                 f"The largest other group behind the MSP label: providers assessed as "
                 f"{load_package().phrase(top.code)} ({top.share.k} of {n_lab}, {_pct(top.share.share)})."
+            )
+        elif tied:
+            phrases = [load_package().phrase(t.code) for t in tied]
+            out.append(
+                f"The largest other groups behind the MSP label, tied: providers assessed as "
+                f"{', '.join(phrases[:-1])} or {phrases[-1]} ({tied[0].share.k} of {n_lab} each, "
+                f"{_pct(tied[0].share.share)} each)."
             )
     unknown = next(t.share for t in h.by_type if t.code == "unknown")
     if h.n == 1:
