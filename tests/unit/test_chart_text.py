@@ -153,3 +153,14 @@ def test_every_coloured_series_is_named_in_the_legend_even_alone(real_db, name):
         for trace in fig.data:
             if trace.type == "bar" and trace.name:
                 assert trace.showlegend, (chart, trace.name)
+
+
+def test_no_takeaway_says_assessed_as_of_unknown_type(real_db):
+    """Where 'unknown' led the other groups behind the MSP label (2019–2021 in the real data) the
+    takeaway read 'providers assessed as of unknown type'."""
+    windows = [Filters(years=(y, y + k)) for y in range(2013, 2027) for k in (0, 2)]
+    said = [s for f in windows for s in narrative.takeaways(queries.headline(real_db, f)) if "largest other" in s]
+    assert said and not [s for s in said if "assessed as of" in s]
+    assert narrative._providers(["cloud_hosting", "unknown"]) == (
+        "providers assessed as a cloud or hosting provider or providers of unknown type"
+    )

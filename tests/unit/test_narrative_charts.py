@@ -406,7 +406,9 @@ def test_a_tied_peak_names_every_year_it_is_shared_by():
 
 def test_a_peak_shared_by_many_years_is_counted_not_listed():
     df = pd.DataFrame({"year": [2013, 2014, 2015, 2016, 2018], "provider_type": ["msp"] * 5, "n": [2] * 5})
-    assert title(charts.by_year(df, "all incidents")).endswith("most in 2013, 2014, 2015 and 2 more (2 each)")
+    fig = charts.by_year(df, "all incidents")
+    assert title(fig).endswith("; at most 2 in any year (5 years had 2)")
+    assert charts.alt_text(fig).startswith("10 incidents from 2013 to 2018, at most 2 in any year (5 years had 2).")
 
 
 def test_a_lone_peak_reads_as_before(db):
@@ -420,3 +422,19 @@ def test_a_tie_for_the_largest_other_group_names_both(db):
         "The largest other groups behind the MSP label, tied: providers assessed as a break/fix shop or a "
         "software vendor (1 of 3 each, 33% each)."
     ) in narrative.takeaways(h)
+
+
+def test_one_year_in_view_is_not_a_peak():
+    df = pd.DataFrame({"year": [2023, 2023], "provider_type": ["msp", "cloud_hosting"], "n": [1, 2]})
+    fig = charts.by_year(df, "incidents from 2023")
+    assert title(fig) == "3 incidents by year and assessed provider type"
+    assert charts.alt_text(fig).startswith(
+        "3 incidents in 2023. The provider was most often assessed as a cloud or hosting provider (2 of 3)."
+    )
+
+
+def test_quarters_that_all_tie_are_counted_not_listed(db):
+    quarters = policy.quarterly(db, Filters(years=(2020, 2025)))  # six incidents, each in its own quarter
+    assert len(quarters) == 6 and set(quarters["n"]) == {1}
+    summary = charts.alt_text(charts.policy_timeline(quarters, policy.actions(db), "incidents from 2020–2025"))
+    assert summary.startswith("6 incidents from 2020 Q2 to 2025 Q1, at most 1 in any quarter (6 quarters had 1).")

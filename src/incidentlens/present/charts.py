@@ -107,11 +107,12 @@ def _tops(totals: pd.Series) -> tuple[list, int]:
     return [key for key, v in totals.items() if v == k], k
 
 
-def _listing(items: list[str], conj: str = "and") -> str:
-    """'a', 'a and b', 'a, b and c'; beyond three, 'a, b, c and 2 more'."""
-    if len(items) > 3:
-        return f"{', '.join(items[:3])} {conj} {len(items) - 3} more"
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conj} {items[-1]}"
+def _peak(periods: list[str], k: int, unit: str, lead: str = "the most in") -> str:
+    """'the most in 2019 (29)', 'the most in 2013 and 2016 (1 each)'; where more than three
+    periods tie, 'at most 1 in any quarter (14 quarters had 1)' rather than a list."""
+    if len(periods) > 3:
+        return f"at most {k} in any {unit} ({len(periods)} {unit}s had {k})"
+    return f"{lead} {narrative.listing(periods)} {_each(periods, k)}"
 
 
 def _each(keys: list, k: int, of: int | None = None) -> str:
@@ -230,7 +231,7 @@ def _sankey_summary(flows: pd.DataFrame) -> str:
         codes, k = _tops(other)
         first = (
             f"Sources called the provider an MSP in {_incidents(called)}; in {int(other.sum())} of them it "
-            f"was not assessed as an MSP, and most often it was {_listing([_phrase(c) for c in codes], 'or')} "
+            f"was not assessed as an MSP, and most often it was {narrative.listing([_phrase(c) for c in codes], 'or')} "
             f"{_each(codes, k)}."
         )
     widest = flows.sort_values("n", ascending=False, kind="stable").iloc[0]
@@ -328,9 +329,9 @@ def by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     ]
     totals = df.groupby("year")["n"].sum()
     peak = ""
-    if len(totals):
+    if len(totals) > 1:  # one year in view: its count is the title's own
         years, k = _tops(totals)
-        peak = f"; most in {_listing([str(int(y)) for y in years])} {_each(years, k)}"
+        peak = f"; {_peak([str(int(y)) for y in years], k, 'year', lead='most in')}"
     return figure(
         bars,
         f"{_incidents(int(totals.sum()))} by year and assessed provider type{peak}",
@@ -348,10 +349,13 @@ def _by_year_summary(df: pd.DataFrame, totals: pd.Series) -> str:
     n = int(totals.sum())
     years, k = _tops(totals)
     codes, kt = _tops(df.groupby("provider_type")["n"].sum())
+    first, last = int(totals.index.min()), int(totals.index.max())
+    when = (
+        f"in {first}" if first == last else f"from {first} to {last}, {_peak([str(int(y)) for y in years], k, 'year')}"
+    )
     return (
-        f"{_incidents(n)} from {int(totals.index.min())} to {int(totals.index.max())}, the most in "
-        f"{_listing([str(int(y)) for y in years])} {_each(years, k)}. Across the years the provider was most "
-        f"often {_listing([_assessed_as(c) for c in codes], 'or')} {_each(codes, kt, n)}."
+        f"{_incidents(n)} {when}. {'The' if first == last else 'Across the years the'} provider was most often "
+        f"{narrative.listing([_assessed_as(c) for c in codes], 'or')} {_each(codes, kt, n)}."
     )
 
 
@@ -555,7 +559,7 @@ def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame) -> str:
         peaks, k = _tops(totals)
         first = (
             f"{_incidents(int(totals.sum()))} from {_quarter(totals.index.min())} to "
-            f"{_quarter(totals.index.max())}, the most in {_listing([_quarter(q) for q in peaks])} {_each(peaks, k)}."
+            f"{_quarter(totals.index.max())}, {_peak([_quarter(q) for q in peaks], k, 'quarter')}."
         )
     if actions.empty:
         return first + " No government action matches the jurisdiction and kind chosen."

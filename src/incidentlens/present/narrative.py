@@ -30,6 +30,11 @@ def sources(k: int) -> str:
     return f"{k} source" if k == 1 else f"{k} sources"
 
 
+def listing(items: list[str], conj: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c' (or 'a, b or c')."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conj} {items[-1]}"
+
+
 def were(k: int) -> str:
     """'1 of 5 incidents was', '2 of 5 were': the verb agrees with the count, not with the total."""
     return "was" if k == 1 else "were"
@@ -77,18 +82,12 @@ def takeaways(h: Headline) -> list[str]:
             "outsourcer or public shared IT)."
         )
         tied = [t for t in other if t.share.k == other[0].share.k]  # a tie is named, not settled by order
-        if len(tied) == 1:
-            top = tied[0]
+        if tied:
+            s, each = tied[0].share, " each" if len(tied) > 1 else ""
+            groups = "groups behind the MSP label, tied" if each else "group behind the MSP label"
             out.append(
-                f"The largest other group behind the MSP label: providers assessed as "
-                f"{load_package().phrase(top.code)} ({top.share.k} of {n_lab}, {_pct(top.share.share)})."
-            )
-        elif tied:
-            phrases = [load_package().phrase(t.code) for t in tied]
-            out.append(
-                f"The largest other groups behind the MSP label, tied: providers assessed as "
-                f"{', '.join(phrases[:-1])} or {phrases[-1]} ({tied[0].share.k} of {n_lab} each, "
-                f"{_pct(tied[0].share.share)} each)."
+                f"The largest other {groups}: {_providers([t.code for t in tied])} "
+                f"({s.k} of {n_lab}{each}, {_pct(s.share)}{each})."
             )
     unknown = next(t.share for t in h.by_type if t.code == "unknown")
     if h.n == 1:
@@ -106,6 +105,14 @@ def takeaways(h: Headline) -> list[str]:
     if h.labelled.k and h.labelled.k < 10:
         out.append("Fewer than 10 labelled-MSP incidents are in view: the intervals are wide.")
     return out
+
+
+def _providers(codes: list[str]) -> str:
+    """'providers assessed as a software vendor or a cloud or hosting provider', 'providers of
+    unknown type' ('assessed as' does not fit 'unknown')."""
+    known = [load_package().phrase(c) for c in codes if c != "unknown"]
+    parts = [f"providers assessed as {listing(known, 'or')}"] if known else []
+    return " or ".join([*parts, *(["providers of unknown type"] if "unknown" in codes else [])])
 
 
 def _source(h: Headline, permalink: str, today: dt.date | None) -> str:
