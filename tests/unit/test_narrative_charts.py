@@ -438,3 +438,9 @@ def test_quarters_that_all_tie_are_counted_not_listed(db):
     assert len(quarters) == 6 and set(quarters["n"]) == {1}
     summary = charts.alt_text(charts.policy_timeline(quarters, policy.actions(db), "incidents from 2020–2025"))
     assert summary.startswith("6 incidents from 2020 Q2 to 2025 Q1, at most 1 in any quarter (6 quarters had 1).")
+
+
+def test_an_empty_view_has_no_zero_of_zero_share_title(db):
+    fig = charts.labelled_share_by_year(queries.labelled_share_by_year(db, EMPTY), "no incident")
+    assert title(fig) == "No incident in view"
+    assert charts.alt_text(fig) == "No incident is in view."

@@ -378,7 +378,9 @@ def labelled_share_by_year(df: pd.DataFrame, filter_words: str) -> go.Figure:
     k, n = int(df["k"].sum()), int(df["n"].sum())
     return figure(
         traces,
-        f"{k} of {_incidents(n)} {narrative.were(k)} labelled MSP by at least one source",
+        f"{k} of {_incidents(n)} {narrative.were(k)} labelled MSP by at least one source"
+        if n
+        else "No incident in view",
         f"Per year, with 95% Wilson intervals (wide where few incidents); {filter_words}.",
         summary=_share_by_year_summary(df),
         xaxis=_year_axis(df["year"]),
