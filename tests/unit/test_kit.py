@@ -86,6 +86,25 @@ def test_docx_brief_has_figures_table_and_numbered_notes(db, built):
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_brief_figures_show_zero_break_fix_shops(db, fmt):
+    """The answer says "0 … a break/fix shop"; the figures table must carry that row too (it
+    listed only the types with a count, plus MSP and unknown)."""
+    f = Filters(ptype=("msp",))  # fixture: one incident, labelled MSP, its provider an MSP
+    h = queries.headline(db, f)
+    assert h.labelled.k == 1 and h.labelled_share("break_fix").k == 0
+    data = brief.render(brief.build(db, f, LINK, with_charts=False), fmt)
+    if fmt == "docx":
+        rows = [(r.cells[0].text, r.cells[1].text) for r in Document(io.BytesIO(data)).tables[0].rows]
+        text = "\n".join(f"{label} {value}" for label, value in rows)
+    else:
+        text = pdf_text(data)
+    text = " ".join(text.split())
+    assert "…of those, provider assessed as Break/fix 0 of 1: 0%" in text
+    assert "…of those, provider assessed as MSP 1 of 1: 100%" in text
+    assert "provider assessed as Software vendor" not in text  # other types at zero stay out
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
 def test_brief_for_an_empty_filter_says_so(db, fmt):
     data = brief.render(brief.build(db, EMPTY, LINK, with_charts=False), fmt)
     text = pdf_text(data) if fmt == "pdf" else docx_text(data)

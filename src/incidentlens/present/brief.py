@@ -17,6 +17,7 @@ from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
 MAX_TABLE_ROWS = 25
+ALWAYS_SHOWN = ("msp", "break_fix", "unknown")  # assessed types with a figures row even at zero
 
 
 def table_note(n: int) -> str:
@@ -146,14 +147,16 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True, to
 
 
 def figure_rows(b: Brief) -> list[tuple[str, str]]:
-    """The headline figures as (label, value) pairs, each with n and its interval."""
+    """The headline figures as (label, value) pairs, each with n and its interval. MSP, break/fix
+    and unknown always have a row, zero included: "none was a break/fix shop" is the finding the
+    brief's answer states, so its table must show it too."""
     h = b.headline
     out = [
         ("Incidents in view", str(h.n)),
         ("Labelled MSP by at least one source", f"{h.labelled.k} of {h.n}: {h.labelled.percent()}"),
     ]
     for t in h.labelled_by_type:
-        if t.share.k or t.code in ("msp", "unknown"):
+        if t.share.k or t.code in ALWAYS_SHOWN:
             flag = " (small sample)" if t.share.small_sample else ""
             out.append(
                 (f"…of those, provider assessed as {t.label}", f"{t.share.k} of {t.share.n}: {t.share.percent()}{flag}")
