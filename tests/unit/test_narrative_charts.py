@@ -347,27 +347,32 @@ def test_one_labelled_incident_of_two_reads_in_the_singular(db):
 
 
 @pytest.mark.parametrize(
-    ("q", "first", "unknown"),
+    ("q", "first", "kind"),
     [
         (
             "fixture: towns",
             "The one incident in view was called an MSP attack by at least one source",
-            "The evidence establishes what kind of provider it was: its type is not 'unknown'.",
+            "Its provider was assessed as an MSP.",
         ),
         (
             "Fixture: unnamed provider",
             "The one incident in view was not called an MSP attack by any source",
             "The evidence does not establish what kind of provider it was; it stays in every count as 'unknown'.",
         ),
+        (
+            "Fixture: pathology supplier",
+            "The one incident in view was not called an MSP attack by any source",
+            "Its provider was assessed as a non-IT supplier.",
+        ),
     ],
-    ids=["labelled", "unlabelled, unknown type"],
+    ids=["labelled", "unlabelled, unknown type", "unlabelled, known type"],
 )
-def test_one_incident_takeaways_speak_of_it(db, q, first, unknown):
+def test_one_incident_takeaways_speak_of_it(db, q, first, kind):
     h = queries.headline(db, Filters(q=q))
     assert h.n == 1
     lines = narrative.takeaways(h)
     assert lines[0].startswith(first)
-    assert unknown in lines
+    assert kind in lines
     assert not [s for s in lines if "of 1 incident" in s or "Of those 1," in s], lines
 
 

@@ -91,10 +91,11 @@ def takeaways(h: Headline) -> list[str]:
             )
     unknown = next(t.share for t in h.by_type if t.code == "unknown")
     if h.n == 1:
+        assessed = next(t.code for t in h.by_type if t.share.k)
         out.append(
             "The evidence does not establish what kind of provider it was; it stays in every count as 'unknown'."
             if unknown.k
-            else "The evidence establishes what kind of provider it was: its type is not 'unknown'."
+            else f"Its provider was assessed as {load_package().phrase(assessed)}."
         )
     else:
         out.append(
