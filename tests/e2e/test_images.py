@@ -134,6 +134,25 @@ def test_chart_png_keeps_a_white_border(db, chart):
         assert layout_check.edge_problems(layout_check.png(png), border=images.PAD - 4) == []
 
 
+def test_robustness_chart_shows_both_dots_where_the_shares_are_equal(page: Page, db):
+    """Healthcare 2019–2021: under two readings no labelled incident had an MSP or a break/fix
+    shop (0% and 0%). Drawn over each other, one dot and its interval hid the other."""
+    f = Filters(years=(2019, 2021), sector=("healthcare",))
+    readings = answer.of(db, f)[1]
+    assert any(r.shares["msp"].share == r.shares["break_fix"].share for r in readings)
+    fig = charts.robustness(readings, narrative.robustness_title(readings), _words(db, f))
+    svg = images.render(images.with_furniture(fig, SOURCE, DEFINITIONS), "svg").decode()
+    markers = [b for b in layout_check.text_boxes(page, svg)[2] if b.cls == "marker"]
+    assert len(markers) == 2 * len(readings)
+    hidden = [
+        (a, b)
+        for i, a in enumerate(markers)
+        for b in markers[i + 1 :]
+        if min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
+    ]
+    assert hidden == []
+
+
 @pytest.mark.parametrize("template", ["streamlit", "none", "ggplot2", "plotly_dark"])
 def test_image_layout_does_not_depend_on_the_active_template(page: Page, db, template, monkeypatch):
     def boxes() -> list:

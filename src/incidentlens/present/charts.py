@@ -583,6 +583,7 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
             "y": labels,
             "mode": "markers",
             "name": name,
+            "orientation": "h",  # with scattermode "group": the two measures side by side in each row
             "marker": {"size": 10, "color": _colour(measure)},
             "cliponaxis": False,  # a share of 0% is a whole dot on the axis
             "error_x": {
@@ -606,4 +607,6 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
         summary=narrative.robustness_sentence(items),
         xaxis={"tickformat": ".0%", "range": [0, 1.02], "title": {"text": "Share of incidents labelled MSP (95% CI)"}},
         yaxis={"autorange": "reversed"},
+        scattermode="group",  # equal shares (0% and 0%) would hide one dot and its interval under the other
+        scattergap=0.45,
     )
