@@ -246,6 +246,21 @@ def test_copy_link_carries_a_changed_comparison_in_the_same_run(real):
     assert "cshare=break_fix" in header_link()
 
 
+def test_a_comparison_that_replaces_the_views_years_says_so(real):
+    # The preset "before vs after" compares 2017–2021 with 2022–2025, whatever years the view has.
+    before_after = {"ca": "years=2017-2021", "cb": "years=2022-2025"}
+    at = open_page("pages/attribution.py", {"section": "Compare two groups", "years": "2019-2021", **before_after})
+    assert at.selectbox(key="cmp_preset").value.startswith("Before vs after")
+    assert [i.value.replace("\\", "") for i in at.info] == [
+        "Both groups set their own years in place of the view's filter (from 2019–2021); "
+        "every other filter of the view still applies."
+    ]
+    assert any("incidents from 2022–2025" in c.value for c in at.caption)  # group B's scope, under its share
+    assert not [c.value for c in at.caption if "-0 " in c.value]  # an interval bound rounding to zero
+    at.selectbox(key="cmp_preset").set_value("Labelled MSP vs never labelled MSP").run()
+    assert not at.info
+
+
 def test_a_comparison_that_cannot_be_computed_says_why(real):
     at = open_page(
         "pages/attribution.py", {"section": "Compare two groups", "ca": "label=msp", "cb": "q=no such words anywhere"}

@@ -13,7 +13,7 @@ from incidentlens.cli import main
 from incidentlens.data.validate import validate
 from incidentlens.query import compare, policy
 from incidentlens.query.filters import Filters
-from incidentlens.query.stats import difference
+from incidentlens.query.stats import Difference, difference, share
 from paths import FIXTURE
 
 
@@ -86,6 +86,40 @@ def test_slice_overrides_the_base_filter_for_its_own_keys(db):
     assert combined.years == (2021, 2025) and combined.sector == ("dental",)
 
 
+@pytest.mark.parametrize(
+    ("base", "a", "b", "note"),
+    [
+        (
+            Filters(years=(2019, 2021), sector=("dental",)),
+            "years=2017-2021",
+            "years=2022-2025",
+            "Both groups set their own years in place of the view's filter (from 2019–2021); "
+            "every other filter of the view still applies.",
+        ),
+        (
+            Filters(years=(2019, 2021), sector=("dental",)),
+            "sector=healthcare",
+            "label=not_msp",
+            "Group A sets its own victim sector in place of the view's filter (in the dental sector); "
+            "every other filter of the view still applies.",
+        ),
+        (
+            Filters(country=("US",), q="towns"),
+            "country=US&q=pathology",
+            "country=GB",
+            "The groups set their own country and search text in place of the view's filter "
+            '(with victims in US, matching "towns"); every other filter of the view still applies.',
+        ),
+        (Filters(years=(2019, 2021)), "label=msp", "label=not_msp", ""),
+        (Filters(), "years=2017-2021", "years=2022-2025", ""),
+    ],
+    ids=["both, years", "one group", "mixed keys", "no shared key", "no view filter"],
+)
+def test_comparison_says_which_view_filters_the_groups_replace(db, base, a, b, note):
+    parsed = [compare.parse_slice(text, db.package).filters for text in (a, b)]
+    assert compare.replaced_note(base, *parsed, db.package) == note
+
+
 def test_hostile_slice_text_is_a_note_not_an_error(db):
     s = compare.parse_slice("ptype=';DROP TABLE incidents;--&years=9999-1&" + "x" * 5000, db.package)
     assert s.filters == Filters()
@@ -148,3 +182,9 @@ def test_comparison_sentence_has_no_doubled_brackets(db):
         "msp",
     )
     assert "((" not in c.sentence() and "))" not in c.sentence()
+
+
+def test_comparison_sentence_never_shows_minus_zero():
+    a, b = share(3, 20), share(1, 14)
+    c = compare.Comparison("msp", "A", "B", Difference(a, b, 0.079, -0.003, 0.31))
+    assert "difference +8 points (95% CI 0 to +31)." in c.sentence()

@@ -65,6 +65,8 @@ def test_shares_and_differences_keep_their_sign_and_interval():
     assert format.share_cell(0, None, None, None) == "—"
     assert format.points(0.26) == "+26 pts" and format.points(-0.05) == "-5 pts" and format.points(None) == "n/a"
     assert format.points_range(0.12, 0.43) == "+12 to +43 pts"
+    # A bound that rounds to zero reads "0", never "-0" (the real data had "95% CI -0 to +19 pts").
+    assert format.points_range(-0.003, 0.19) == "0 to +19 pts" and format.points(0.004) == "0 pts"
 
 
 def test_codes_read_as_labels_from_the_package_and_place_codes_stay(pkg):

@@ -20,6 +20,7 @@ from incidentlens.data.schema import Field, Package, fallback_label
 from incidentlens.present import narrative
 from incidentlens.query.compare import Comparison
 from incidentlens.query.queries import OTHER_LABELS
+from incidentlens.query.stats import signed_points
 
 EMPTY = "—"
 NO_NAME = "no name given"
@@ -62,12 +63,12 @@ def share_cell(k: int, share: float | None, low: float | None, high: float | Non
 
 def points(diff: float | None) -> str:
     """A difference of shares in percentage points: '+26 pts'."""
-    return "n/a" if diff is None else f"{diff * 100:+.0f} pts"
+    return "n/a" if diff is None else f"{signed_points(diff)} pts"
 
 
 def points_range(low: float, high: float) -> str:
     """An interval of differences: '+12 to +43 pts'."""
-    return f"{low * 100:+.0f} to {high * 100:+.0f} pts"
+    return f"{signed_points(low)} to {signed_points(high)} pts"
 
 
 def undated_note(undated: int, total: int) -> str:

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs
 from incidentlens.data.database import Database
 from incidentlens.data.schema import Package, humanise
 from incidentlens.query import queries
-from incidentlens.query.filters import Filters, parse
-from incidentlens.query.stats import Difference, difference
+from incidentlens.query.filters import BY_NAME, Filters, parse
+from incidentlens.query.stats import Difference, difference, signed_points
 
 MAX_SLICE = 500
 EUROPE = "AT,BE,CH,DE,DK,ES,FI,FR,GB,IE,IT,NL,NO,PL,SE"
@@ -47,6 +47,35 @@ def combine(base: Filters, part: Filters) -> Filters:
     return base.with_(**changes)
 
 
+def _keys(f: Filters) -> list[str]:
+    return [*(["years"] if f.years else []), *(name for name, _ in f.chosen), *(["q"] if f.q else [])]
+
+
+def replaced_note(base: Filters, a: Filters, b: Filters, package: Package | None = None) -> str:
+    """Which of the view's filters the groups replace ('' when none), so a reader does not take
+    "2017–2021 vs 2022–2025" for slices of a view of 2019–2021."""
+    own = {"A": set(_keys(a)), "B": set(_keys(b))}
+    keys = [k for k in _keys(base) if k in own["A"] | own["B"]]
+    if not keys:
+        return ""
+    names = [{"years": "years", "q": "search text"}.get(k) or BY_NAME[k].label.lower() for k in keys]
+    who = [g for g in own if own[g] & set(keys)]
+    if len(who) == 1:
+        subject = f"Group {who[0]} sets its"
+    else:
+        subject = "Both groups set their" if all(set(keys) <= own[g] for g in own) else "The groups set their"
+    view = Filters(
+        years=base.years if "years" in keys else None,
+        q=base.q if "q" in keys else "",
+        **{k: v for k, v in base.chosen if k in keys},
+    )
+    what = " and ".join(names)
+    return (
+        f"{subject} own {what} in place of the view's filter ({view.describe(package).removeprefix('incidents ')}); "
+        "every other filter of the view still applies."
+    )
+
+
 @dataclass(frozen=True)
 class Comparison:
     code: str
@@ -62,7 +91,8 @@ class Comparison:
         flag = " Small sample: read with care." if r.small_sample else ""
         return (
             f"{what}: {a.k} of {a.n}, {a.percent()}, in A vs {b.k} of {b.n}, {b.percent()}, in B; "
-            f"difference {r.diff * 100:+.0f} points (95% CI {r.low * 100:+.0f} to {r.high * 100:+.0f})." + flag
+            f"difference {signed_points(r.diff)} points (95% CI {signed_points(r.low)} to {signed_points(r.high)})."
+            + flag
         )
 
     def as_dict(self) -> dict:

@@ -93,6 +93,13 @@ class Difference:
         }
 
 
+def signed_points(x: float) -> str:
+    """A difference of shares in whole percentage points: '+26', '-3', or '0' for anything that
+    rounds to zero (format's '+.0f' wrote '-0' for -0.3 points, as in '95% CI -0 to +19')."""
+    points = round(x * 100)
+    return f"{points:+d}" if points else "0"
+
+
 def difference(k1: int, n1: int, k2: int, n2: int) -> Difference:
     a, b = share(k1, n1), share(k2, n2)
     if n1 == 0 or n2 == 0:

@@ -105,8 +105,9 @@ def comparison(db: Database, f: Filters) -> None:
     """Two slices of the incidents in view, the share of one provider type in each, and the
     difference with its 95% interval; an empty side is explained instead of shown as 'n/a'."""
     st.caption(
-        "Pick two slices of the incidents in view; see the share whose provider was assessed as one "
-        "type in each, and the difference with a 95% interval (Newcombe's method)."
+        "Pick two groups: each is the incidents in view narrowed by the group's own filter; see the "
+        "share whose provider was assessed as one type in each, and the difference with a 95% interval "
+        "(Newcombe's method)."
     )
     pkg = db.package
     text_a, text_b = _slices(db, f)
@@ -123,6 +124,9 @@ def comparison(db: Database, f: Filters) -> None:
     slice_a, slice_b = compare.parse_slice(text_a, pkg), compare.parse_slice(text_b, pkg)
     for note in slice_a.notes + slice_b.notes:
         st.warning(plain(note))
+    replaced = compare.replaced_note(f, slice_a.filters, slice_b.filters, pkg)
+    if replaced:
+        st.info(plain(replaced))
     result = compare.compare(db, f, slice_a.filters, slice_b.filters, code)
     st.query_params.update({"ca": text_a, "cb": text_b, "cshare": code})
     diff = result.result
