@@ -177,3 +177,9 @@ def test_errors_and_echoed_sql_are_plain_text(open_sql):
     assert not at.exception
     assert any(t.startswith("Only a single SELECT") for t in _plain_texts(at))
     assert not any("Only a single SELECT" in t for t in _markdown_texts(at))
+
+
+def test_a_null_reads_null(open_sql):
+    at = open_sql("SELECT NULL AS nothing, 1 AS one")
+    result = next(d for d in at.dataframe if "nothing" in d.value.columns)
+    assert result.value["nothing"].isna().all() and result.proto.placeholder == "NULL"

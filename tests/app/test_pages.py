@@ -285,6 +285,14 @@ def test_explorer_shows_plain_columns_called_and_was_first_and_follows_filters(r
     assert {b.proto.label for b in at.get("download_button")} >= {"Download CSV", "Download JSON"}
 
 
+def test_explorer_shows_a_blank_count_as_unknown_not_none(real):
+    # Streamlit draws a missing value as "None" unless told otherwise: beside counts it reads as zero.
+    at = open_page("pages/explorer.py")
+    table = at.dataframe[0]
+    assert table.value["Victim orgs (high)"].isna().any()  # the real data has unreported counts
+    assert table.proto.placeholder == "unknown"
+
+
 # ---- Incident record -------------------------------------------------------------------------
 
 

@@ -123,7 +123,7 @@ def page(db: Database) -> None:
                 "Aggregate, filter or add a LIMIT to see what you need.",
                 icon="✂️",
             )
-        st.dataframe(for_display(result), hide_index=True, width="stretch")
+        st.dataframe(for_display(result), hide_index=True, width="stretch", placeholder="NULL")  # SQL's word
         st.download_button(
             "Download CSV",
             data=partial(_csv, result) if kept else partial(_csv_again, sql),

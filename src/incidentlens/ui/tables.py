@@ -14,6 +14,12 @@ from incidentlens.present.tables import CALLED, WAS
 from incidentlens.query.filters import Filters
 from incidentlens.ui import permalink, plain
 
+UNKNOWN = "unknown"  # what a table cell shows for a blank value
+COUNTS_HELP = (
+    "Organisations affected through the provider: the lowest and highest sourced count; "
+    "unknown where no source gave one."
+)
+
 
 def record_url() -> str:
     """The record page's address; a row's link adds `?id=…`."""
@@ -22,13 +28,17 @@ def record_url() -> str:
 
 def incidents(df: pd.DataFrame) -> None:
     """Incident rows from `present.tables`, with the record link and help on the two key columns;
-    as tall as the rows need, up to about fourteen of them."""
+    as tall as the rows need, up to about fourteen of them. A blank count or year reads "unknown":
+    Streamlit's default, "None", reads as zero victims to a policy reader."""
     st.dataframe(
         df,
         hide_index=True,
         width="stretch",
         height=min(520, 38 + 35 * max(len(df), 1)),
+        placeholder=UNKNOWN,
         column_config={
+            "Victim orgs (low)": st.column_config.NumberColumn(help=COUNTS_HELP),
+            "Victim orgs (high)": st.column_config.NumberColumn(help=COUNTS_HELP),
             "Record": st.column_config.LinkColumn("Record", display_text="open", width=60),
             "Incident": st.column_config.TextColumn(width=360),
             CALLED: st.column_config.TextColumn(
