@@ -52,10 +52,13 @@ NEWEST_FIRST = "attack_date DESC, incident_id"  # the order of every incident li
 
 
 def incidents(db: Database, f: Filters, columns: list[str] | None = None) -> pd.DataFrame:
-    """The incidents matching a filter, newest first."""
-    sql, params = _filtered(f)
-    df = db.query(f"{sql} ORDER BY {NEWEST_FIRST}", params)
-    return df[columns] if columns else df
+    """The incidents matching a filter, newest first; only `columns` are read when given (the
+    Explorer's list at 100k incidents took 1.0–1.5 s when every text column came along)."""
+    if columns and not all(c.isidentifier() for c in columns):
+        raise ValueError(f"not a column name: {columns}")  # names come from code, never from a reader
+    where, params = f.where()
+    select = ", ".join(columns) if columns else "*"
+    return db.query(f"SELECT {select} FROM incidents WHERE {where} ORDER BY {NEWEST_FIRST}", params)
 
 
 def count(db: Database, f: Filters) -> int:
