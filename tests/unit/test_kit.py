@@ -104,6 +104,17 @@ def test_brief_figures_show_zero_break_fix_shops(db, fmt):
     assert "provider assessed as Software vendor" not in text  # other types at zero stay out
 
 
+def test_brief_states_a_floor_as_at_least_and_a_blank_as_unknown(built):
+    """'At least 110' is stored as a minimum alone (methodology, "Counts as ranges"): the brief's
+    table said '110', as if exactly 110 organisations were affected."""
+    doc = Document(io.BytesIO(brief.render(built, "docx")))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Incident")
+    victims = {r.cells[0].paragraphs[0].runs[0].text: r.cells[2].text for r in table.rows[1:]}
+    assert victims["2019-11-fx-nursing-msp"] == "at least 110"
+    assert victims["2020-05-fx-hosting"] == "unknown"
+    assert victims["2021-07-fx-rmm-vendor"] == "800–1,500"
+
+
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
 def test_brief_for_an_empty_filter_says_so(db, fmt):
     data = brief.render(brief.build(db, EMPTY, LINK, with_charts=False), fmt)

@@ -47,11 +47,11 @@ def test_dates_read_as_iso_or_a_dash(value, expected):
     [
         (22, 23, "22–23"),
         (400, 400, "400"),
-        (110, None, "110"),
-        (None, 5, "5"),
-        (None, None, "—"),
+        (110, None, "at least 110"),  # "at least N" fills only the minimum (methodology)
+        (None, 1300, "up to 1,300"),
+        (None, None, "unknown"),
         (1000, 2500, "1,000–2,500"),
-        (float("nan"), float("nan"), "—"),
+        (float("nan"), float("nan"), "unknown"),
     ],
 )
 def test_counts_are_ranges(low, high, expected):

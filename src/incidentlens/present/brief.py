@@ -11,7 +11,7 @@ import pandas as pd
 from incidentlens import links
 from incidentlens.data.database import Database
 from incidentlens.data.schema import humanise
-from incidentlens.present import charts, images, narrative
+from incidentlens.present import charts, format, images, narrative
 from incidentlens.query import answer as answer_q
 from incidentlens.query import queries
 from incidentlens.query.filters import Filters
@@ -94,16 +94,7 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True, to
             date = f", {pd.Timestamp(s.published_date):%Y-%m-%d}" if pd.notna(s.published_date) else ""
             notes.append(f"{s.publisher}{date}. {s.url}")
             refs.append(str(len(notes)))
-        lo, hi = r.downstream_orgs_min, r.downstream_orgs_max
-        victims = (
-            "unknown"
-            if pd.isna(lo) and pd.isna(hi)
-            else (
-                f"{int(lo)}"
-                if pd.notna(lo) and (pd.isna(hi) or lo == hi)
-                else f"{int(lo) if pd.notna(lo) else '?'}–{int(hi)}"
-            )
-        )
+        victims = format.count_range(r.downstream_orgs_min, r.downstream_orgs_max)
         rows.append(
             {
                 "incident": r.incident_id,

@@ -28,10 +28,12 @@ CAPITAL_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 def is_blank(value: Any) -> bool:
-    """None, NaN, NaT and empty text all mean "not recorded"."""
+    """None, NaN, NA, NaT and empty text all mean "not recorded"."""
     if isinstance(value, (list, tuple, np.ndarray)):
         return len(value) == 0
-    return value is None or value is pd.NaT or value == "" or (isinstance(value, float) and np.isnan(value))
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return value == "" or (isinstance(value, float) and np.isnan(value))
 
 
 def date(value: Any) -> str:
@@ -42,11 +44,13 @@ def date(value: Any) -> str:
 
 
 def count_range(low: Any, high: Any) -> str:
-    """Counts are ranges in the data: '22–23', '22' when both ends agree, a dash when unknown."""
+    """Counts are ranges in the data (methodology, "Counts as ranges"): '22–23', '22' when both
+    ends agree, 'at least 110' when a source gave only a floor (the minimum alone), 'up to 1,300'
+    for the maximum alone, 'unknown' when neither: a blank is not zero."""
     lo, hi = ("" if is_blank(v) else f"{int(v):,}" for v in (low, high))
-    if not lo and not hi:
-        return EMPTY
-    return lo or hi if lo == hi or not (lo and hi) else f"{lo}–{hi}"
+    if lo and hi:
+        return lo if lo == hi else f"{lo}–{hi}"
+    return f"at least {lo}" if lo else f"up to {hi}" if hi else "unknown"
 
 
 def pct(share: float | None) -> str:
