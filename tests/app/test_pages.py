@@ -306,6 +306,13 @@ def test_incident_without_an_id_lists_incidents_to_pick(real):
     assert at.title[0].value.replace("\\", "") == listed["Incident"].iloc[0]  # the title is escaped Markdown
 
 
+def test_record_states_a_month_precise_date_as_a_month(real):
+    # Stored as 2013-07-01 with precision "month": the page must not claim the 1st.
+    at = open_page("pages/incident.py", {"id": "2013-07-jp-ntt-procx-insider"})
+    captions = [c.value for c in at.caption]
+    assert "Attack date July 2013" in captions and not [c for c in captions if "2013-07-01" in c]
+
+
 def test_unknown_incident_id_says_so_and_lists_incidents(real):
     at = open_page("pages/incident.py", {"id": "2099-01-no-such-incident"})
     assert at.error and "No incident" in at.error[0].value

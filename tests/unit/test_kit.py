@@ -104,7 +104,7 @@ def test_brief_figures_show_zero_break_fix_shops(db, fmt):
     assert "provider assessed as Software vendor" not in text  # other types at zero stay out
 
 
-def test_brief_states_a_floor_as_at_least_and_a_blank_as_unknown(built):
+def test_brief_states_counts_and_dates_as_precisely_as_known(built):
     """'At least 110' is stored as a minimum alone (methodology, "Counts as ranges"): the brief's
     table said '110', as if exactly 110 organisations were affected."""
     doc = Document(io.BytesIO(brief.render(built, "docx")))
@@ -113,6 +113,9 @@ def test_brief_states_a_floor_as_at_least_and_a_blank_as_unknown(built):
     assert victims["2019-11-fx-nursing-msp"] == "at least 110"
     assert victims["2020-05-fx-hosting"] == "unknown"
     assert victims["2021-07-fx-rmm-vendor"] == "800–1,500"
+    dates = {r.cells[0].paragraphs[0].runs[0].text: r.cells[1].text for r in table.rows[1:]}
+    assert dates["2020-05-fx-hosting"] == "May 2020"  # stored as 2020-05-01, precision month
+    assert (dates["2025-01-fx-unknown"], dates["2019-11-fx-nursing-msp"]) == ("2025", "2019-11-17")
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])

@@ -43,6 +43,15 @@ def test_dates_read_as_iso_or_a_dash(value, expected):
 
 
 @pytest.mark.parametrize(
+    "precision, expected",
+    [("day", "2013-07-01"), ("week", "week of 2013-07-01"), ("month", "July 2013"), ("year", "2013")],
+)
+def test_attack_dates_read_only_as_precisely_as_known(precision, expected):
+    assert format.attack_date(pd.Timestamp("2013-07-01"), precision) == expected
+    assert format.attack_date(None, precision) == "—"
+
+
+@pytest.mark.parametrize(
     "low, high, expected",
     [
         (22, 23, "22–23"),

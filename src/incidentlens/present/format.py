@@ -43,6 +43,19 @@ def date(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
+def attack_date(value: Any, precision: Any) -> str:
+    """The attack date only as precisely as it is known: a month-precision date is stored as the
+    1st and would otherwise read as that day ('2013-07-01' for 'from about July 2013')."""
+    if is_blank(value):
+        return EMPTY
+    day = pd.Timestamp(value)
+    return {
+        "year": f"{day:%Y}",
+        "month": f"{day:%B %Y}",
+        "week": f"week of {day:%Y-%m-%d}",
+    }.get(str(precision), f"{day:%Y-%m-%d}")
+
+
 def count_range(low: Any, high: Any) -> str:
     """Counts are ranges in the data (methodology, "Counts as ranges"): '22–23', '22' when both
     ends agree, 'at least 110' when a source gave only a floor (the minimum alone), 'up to 1,300'
