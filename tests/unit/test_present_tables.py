@@ -47,8 +47,8 @@ def test_dates_read_as_iso_or_a_dash(value, expected):
     [("day", "2013-07-01"), ("week", "week of 2013-07-01"), ("month", "July 2013"), ("year", "2013")],
 )
 def test_attack_dates_read_only_as_precisely_as_known(precision, expected):
-    assert format.attack_date(pd.Timestamp("2013-07-01"), precision) == expected
-    assert format.attack_date(None, precision) == "—"
+    assert format.date_as_known(pd.Timestamp("2013-07-01"), precision) == expected
+    assert format.date_as_known(None, precision) == "—"
 
 
 @pytest.mark.parametrize(
@@ -199,10 +199,32 @@ def test_the_timeline_note_counts_the_undated_sources():
 
 def test_an_action_window_is_two_years_either_side():
     assert format.window(dt.date(2022, 5, 11), 2) == (dt.date(2020, 5, 11), dt.date(2024, 5, 11))
-    action = pd.Series({"date": pd.Timestamp("2022-05-11"), "jurisdictions": ["US", "GB"]})
+    action = pd.Series({"date": pd.Timestamp("2022-05-11"), "date_precision": "day", "jurisdictions": ["US", "GB"]})
     sentence = format.window_sentence(action, 19, 20, 2)
     assert sentence.startswith("Incidents with victims in US, GB: 19 in the 2 years before (2020-05-11")
-    assert "20 in the 2 years after (to 2024-05-11)" in sentence
+    assert sentence.endswith("20 in the 2 years after (to 2024-05-11).")
+
+
+def test_an_action_dated_to_the_year_says_where_its_windows_start(pkg):
+    # The real data has actions known only to the month or the year, stored as the 1st.
+    action = pd.Series(
+        {
+            "date": pd.Timestamp("2017-01-01"),
+            "date_precision": "year",
+            "jurisdictions": ["AU"],
+            "body": "ASD",
+            "kind": "guidance",
+            "status": "published",
+        }
+    )
+    assert format.window_sentence(action, 0, 3, 2).endswith(
+        "The action is dated only to the year (2017), so the windows start from 2017-01-01."
+    )
+    assert format.action_facts(action, pkg).endswith("· 2017")
+    acts = pd.DataFrame(
+        [{**action, "title": "Questions", "provider_types_named": ["msp"], "source_urls": ["https://x"]}]
+    )
+    assert tables.policy_actions(acts, pkg)["Date"].tolist() == ["2017"]
 
 
 # ---- tables ----------------------------------------------------------------------------------

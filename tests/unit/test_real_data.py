@@ -85,3 +85,20 @@ def test_duplicated_research_entries_are_one_record(rows):
     for name in ("netgain", "solarwinds", "gilmore"):
         assert sum(name in i for i in incidents) == 1, name
     assert not any("colosseum" in i for i in incidents)  # skipped: no third party
+
+
+def test_policy_timeline_hover_dates_actions_as_precisely_as_known(real_db):
+    from incidentlens.present import charts
+    from incidentlens.query import policy
+    from incidentlens.query.filters import Filters
+
+    acts = policy.actions(real_db)
+    fig = charts.policy_timeline(policy.quarterly(real_db, Filters()), acts, "all incidents")
+    shown = {row[0]: row[4] for row in fig.data[-1].customdata}  # the markers: title -> date shown
+    by_precision = dict(zip(acts["title"], acts["date_precision"]))
+    assert set(by_precision.values()) >= {"day", "month", "year"}  # the data has all three
+    for title, when in shown.items():
+        precision = by_precision[title]
+        assert len(when) == {"year": 4, "day": 10}.get(precision, len(when)), (title, when)
+        if precision == "month":
+            assert when.split()[0].isalpha() and when.split()[1].isdigit(), (title, when)

@@ -98,7 +98,7 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True, to
         rows.append(
             {
                 "incident": r.incident_id,
-                "date": format.attack_date(r.attack_date, r.attack_date_precision),
+                "date": format.date_as_known(r.attack_date, r.attack_date_precision),
                 "victims": victims,
                 "provider": r.provider_name or "(not named)",
                 "assessed as": humanise(r.provider_type),

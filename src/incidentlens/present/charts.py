@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from incidentlens.data.schema import humanise, load_package
 from incidentlens.present import narrative
+from incidentlens.present.format import date_as_known
 from incidentlens.present.narrative import incidents as _incidents
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
@@ -521,12 +522,17 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
             "text": [str(i + 1) for i in range(len(actions))],
             "textposition": "top center",  # clear of the next marker
             "customdata": [
-                [t, ", ".join(j), humanise(k), w[:220]]
-                for t, j, k, w in zip(
-                    actions["title"], actions["jurisdictions"], actions["kind"], actions["what_it_does"]
+                [t, ", ".join(j), humanise(k), w[:220], date_as_known(d, p)]  # a year-dated action is not "01 Jan"
+                for t, j, k, w, d, p in zip(
+                    actions["title"],
+                    actions["jurisdictions"],
+                    actions["kind"],
+                    actions["what_it_does"],
+                    actions["date"],
+                    actions["date_precision"],
                 )
             ],
-            "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{x|%d %b %Y}"
+            "hovertemplate": "<b>%{customdata[0]}</b><br>%{customdata[1]} · %{customdata[2]} · %{customdata[4]}"
             "<br>%{customdata[3]}<extra></extra>",
         }
     )

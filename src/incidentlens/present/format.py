@@ -43,9 +43,10 @@ def date(value: Any) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def attack_date(value: Any, precision: Any) -> str:
-    """The attack date only as precisely as it is known: a month-precision date is stored as the
-    1st and would otherwise read as that day ('2013-07-01' for 'from about July 2013')."""
+def date_as_known(value: Any, precision: Any) -> str:
+    """A date only as precisely as it is known (an attack, a government action): a month-precision
+    date is stored as the 1st and would otherwise read as that day ('2013-07-01' for 'from about
+    July 2013')."""
     if is_blank(value):
         return EMPTY
     day = pd.Timestamp(value)
@@ -184,9 +185,10 @@ def window(day: dt.date, years: int) -> tuple[dt.date, dt.date]:
 
 def action_facts(action: Any, package: Package) -> str:
     """'Body · where · kind · status' for one government action."""
+    when = date_as_known(action["date"], action["date_precision"])
     return (
         f"{action['body']} · {', '.join(action['jurisdictions'])} · {label(package, action['kind'])} · "
-        f"status: {label(package, action['status']).lower()} · {date(action['date'])}"
+        f"status: {label(package, action['status']).lower()} · {when}"
     )
 
 
@@ -194,11 +196,16 @@ def window_sentence(action: Any, before: int, after: int, years: int) -> str:
     """How many incidents in the action's jurisdiction fell in the windows either side of it."""
     day = pd.Timestamp(action["date"]).date()
     start, end = window(day, years)
-    return (
+    counted = (
         f"Incidents with victims in {', '.join(action['jurisdictions'])}: {before} in the {years} years "
         f"before ({start:%Y-%m-%d} to {day:%Y-%m-%d}) and {after} in the {years} years after "
         f"(to {end:%Y-%m-%d})."
     )
+    precision = str(action["date_precision"])
+    if precision == "day":
+        return counted
+    known = date_as_known(action["date"], precision)
+    return f"{counted} The action is dated only to the {precision} ({known}), so the windows start from {day:%Y-%m-%d}."
 
 
 def comparison_problem(c: Comparison) -> str | None:

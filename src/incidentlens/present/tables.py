@@ -17,6 +17,7 @@ from incidentlens.data.schema import Package
 from incidentlens.present.format import (
     EMPTY,
     date,
+    date_as_known,
     field_name,
     field_value,
     label,
@@ -196,7 +197,7 @@ def policy_actions(acts: pd.DataFrame, package: Package) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "No.": range(1, len(acts) + 1),
-            "Date": acts["date"].map(date),
+            "Date": [date_as_known(d, p) for d, p in zip(acts["date"], acts["date_precision"])],
             "Where": acts["jurisdictions"].map(", ".join),
             "Kind": acts["kind"].map(lambda v: label(package, v)),
             "Title": acts["title"],

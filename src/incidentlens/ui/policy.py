@@ -32,9 +32,8 @@ def pick(db: Database, f: Filters, acts: pd.DataFrame) -> pd.Series:
     ids = tuple(acts["policy_id"])
     windows = tuple((tuple(j), pd.Timestamp(d).date()) for j, d in zip(acts["jurisdictions"], acts["date"]))
     totals = _window_totals(str(db.directory), db.version, f, windows, db)
-    names = {
-        i: f"{n}. {t} ({format.date(d)})" for n, (i, t, d) in enumerate(zip(ids, acts["title"], acts["date"]), start=1)
-    }
+    dates = [format.date_as_known(d, p) for d, p in zip(acts["date"], acts["date_precision"])]
+    names = {i: f"{n}. {t} ({d})" for n, (i, t, d) in enumerate(zip(ids, acts["title"], dates), start=1)}
     wanted = st.query_params.get("action", "")
     first = ids.index(wanted) if wanted in ids else totals.index(max(totals))
     chosen = st.selectbox("Details of one action", ids, index=first, format_func=lambda i: names[i], key="pol_pick")

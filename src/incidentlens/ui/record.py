@@ -84,7 +84,7 @@ def facts(record: dict, db: Database) -> None:
         c2,
         "Organisations affected",
         format.count_range(record["downstream_orgs_min"], record["downstream_orgs_max"]),
-        f"Attack date {format.attack_date(record['attack_date'], record['attack_date_precision'])}",
+        f"Attack date {format.date_as_known(record['attack_date'], record['attack_date_precision'])}",
     )
     _fact(
         c3,
