@@ -444,3 +444,11 @@ def test_quarters_that_all_tie_are_counted_not_listed(db):
     assert len(quarters) == 6 and set(quarters["n"]) == {1}
     summary = charts.alt_text(charts.policy_timeline(quarters, policy.actions(db), "incidents from 2020–2025"))
     assert summary.startswith("6 incidents from 2020 Q2 to 2025 Q1, at most 1 in any quarter (6 quarters had 1).")
+
+
+def test_large_counts_carry_thousands_separators():
+    # Synthetic data runs to 1M incidents: "100000 incidents match" is hard to read at a glance.
+    assert narrative.incidents(100000) == "100,000 incidents" and narrative.incidents(1) == "1 incident"
+    assert narrative.matching(12345) == "**12,345** incidents match"
+    assert narrative.sources(3000) == "3,000 sources"
+    assert narrative.labelled_attacks(2500) == "2,500 incidents publicly labelled MSP attacks"

@@ -21,13 +21,13 @@ def _pct(x: float | None) -> str:
 
 
 def incidents(k: int) -> str:
-    """'1 incident', '2 incidents': a narrow filter often leaves one."""
-    return f"{k} incident" if k == 1 else f"{k} incidents"
+    """'1 incident', '2 incidents', '100,000 incidents': a narrow filter often leaves one."""
+    return f"{k} incident" if k == 1 else f"{k:,} incidents"
 
 
 def sources(k: int) -> str:
     """'1 source', '2 sources'."""
-    return f"{k} source" if k == 1 else f"{k} sources"
+    return f"{k} source" if k == 1 else f"{k:,} sources"
 
 
 def listing(items: list[str], conj: str = "and") -> str:
@@ -42,12 +42,12 @@ def were(k: int) -> str:
 
 def labelled_attacks(k: int) -> str:
     """'1 incident publicly labelled an MSP attack', '3 incidents publicly labelled MSP attacks'."""
-    return "1 incident publicly labelled an MSP attack" if k == 1 else f"{k} incidents publicly labelled MSP attacks"
+    return "1 incident publicly labelled an MSP attack" if k == 1 else f"{k:,} incidents publicly labelled MSP attacks"
 
 
 def matching(k: int) -> str:
     """'**1** incident matches', '**3** incidents match' (Markdown)."""
-    return f"**{k}** incident matches" if k == 1 else f"**{k}** incidents match"
+    return f"**{k}** incident matches" if k == 1 else f"**{k:,}** incidents match"
 
 
 def takeaways(h: Headline) -> list[str]:
