@@ -452,3 +452,16 @@ def test_large_counts_carry_thousands_separators():
     assert narrative.matching(12345) == "**12,345** incidents match"
     assert narrative.sources(3000) == "3,000 sources"
     assert narrative.labelled_attacks(2500) == "2,500 incidents publicly labelled MSP attacks"
+
+
+def test_who_labels_intervals_say_whose_they_are(db):
+    # A speaker with sources about one group only shows one interval and no bar: its colour, a
+    # darker shade of its group's bar, must tell the groups apart (both were the default black).
+    fig = charts.who_labels(queries.who_labels(db, Filters()), "all incidents")
+    whiskers = {trace.name: trace.error_x.color for trace in fig.data}
+    bars = {trace.name: trace.marker.color for trace in fig.data}
+    assert len(set(whiskers.values())) == len(fig.data) == 2 and None not in whiskers.values()
+    for name, colour in whiskers.items():
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        br, bg, bb = (int(bars[name][i : i + 2], 16) for i in (1, 3, 5))
+        assert r <= br and g <= bg and b <= bb and (r, g, b) != (br, bg, bb)  # darker than its own bar

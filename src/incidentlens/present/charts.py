@@ -246,6 +246,9 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
     """Share of label rows using 'MSP', by who said it (speaker type), split by whether the provider was managed IT."""
     names = {"managed_it": "Provider assessed as managed IT", "not_managed_it": "Provider not managed IT"}
     colours = {"managed_it": "#0072B2", "not_managed_it": "#E69F00"}
+    # Each interval in a darker shade of its bar: where a group has no sources for a speaker, the
+    # other group's interval stands alone and its colour says whose it is.
+    whiskers = {"managed_it": "#00466E", "not_managed_it": "#8A5F00"}
     bars = [
         {
             "type": "bar",
@@ -260,6 +263,7 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
                 "array": part["high"] - part["share"],
                 "arrayminus": part["share"] - part["low"],
                 "thickness": 1.2,
+                "color": whiskers[group],
             },
             "customdata": part[["k", "n"]].to_numpy(),
             "hovertemplate": "%{y}: %{customdata[0]} of %{customdata[1]} sources (%{x:.0%})<extra>"
