@@ -371,6 +371,20 @@ def test_policy_action_comes_from_the_url(real):
     assert flat(at.query_params["action"]) == last
 
 
+def test_policy_names_the_incidents_its_windows_cannot_place(real):
+    # CISA's RMM advisory (25 January 2023): an incident of January 2023 could be either side.
+    action = policy.actions(real).set_index("policy_id").loc["2023-01-aa23-025a-rmm-advisory"]
+    w = policy.windows(action["date"].date(), action["date_precision"])
+    either = policy.either_side(real, Filters(), list(action["jurisdictions"]), w)
+    assert len(either) > 0
+    at = open_page("pages/policy.py", {"action": "2023-01-aa23-025a-rmm-advisory"})
+    sentence = next(m.value for m in at.markdown if "counted on neither side" in m.value)
+    assert all(title in sentence.replace("\\", "") for title in either["title"])
+    ba = policy.before_after(real, Filters(), list(action["jurisdictions"]), w)
+    heads = at.dataframe[-1].value.columns[1:].tolist()
+    assert heads == [f"Two years before (n={int(ba['before'].sum())})", f"Two years after (n={int(ba['after'].sum())})"]
+
+
 # ---- Methodology -----------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import pytest
 from counting import counted
 
+from incidentlens.data.database import load
 from incidentlens.data.schema import humanise
 from incidentlens.present import charts, narrative
 from incidentlens.query import policy, queries
@@ -440,10 +441,38 @@ def test_one_year_in_view_is_not_a_peak():
 
 
 def test_quarters_that_all_tie_are_counted_not_listed(db):
-    quarters = policy.quarterly(db, Filters(years=(2020, 2025)))  # six incidents, each in its own quarter
-    assert len(quarters) == 6 and set(quarters["n"]) == {1}
-    summary = charts.alt_text(charts.policy_timeline(quarters, policy.actions(db), "incidents from 2020–2025"))
-    assert summary.startswith("6 incidents from 2020 Q2 to 2025 Q1, at most 1 in any quarter (6 quarters had 1).")
+    quarters = policy.quarterly(db, Filters(years=(2020, 2024)))  # five incidents, each in its own quarter
+    assert len(quarters) == 5 and set(quarters["n"]) == {1}
+    summary = charts.alt_text(charts.policy_timeline(quarters, policy.actions(db), "incidents from 2020–2024"))
+    assert summary.startswith("5 incidents from 2020 Q2 to 2024 Q2, at most 1 in any quarter (5 quarters had 1).")
+
+
+def test_an_incident_with_no_single_quarter_is_counted_not_drawn(db):
+    # The fixture's 2025 incident is dated only to the year: no bar may put it in 2025 Q1.
+    quarters = policy.quarterly(db, Filters(years=(2020, 2025)))
+    assert quarters.loc[quarters["quarter"].isna(), "n"].sum() == 1
+    fig = charts.policy_timeline(quarters, policy.actions(db), "incidents from 2020–2025")
+    drawn = [(str(x)[:10], y) for t in fig.data if t.type == "bar" for x, y in zip(t.x, t.y)]
+    assert sum(y for _, y in drawn) == 5 and not any(x.startswith("2025") for x, _ in drawn)
+    assert title(fig).startswith("6 incidents by quarter")
+    assert fig.layout.title.subtitle.text.startswith("n = 6 (1 not drawn: no single quarter);")
+    assert charts.alt_text(fig).startswith(
+        "5 incidents from 2020 Q2 to 2024 Q2 (1 more, with no single quarter, not drawn), at most 1 in any quarter"
+    )
+    alone = charts.policy_timeline(policy.quarterly(db, Filters(years=(2025, 2025))), policy.actions(db), "2025")
+    assert charts.alt_text(alone).startswith("1 incident in view, none dated to a single quarter, so no bar is drawn.")
+
+
+def test_a_week_across_two_quarters_has_no_single_quarter(data_dir):
+    # Week of 28 June 2021 runs into July (Q3); a week inside one quarter keeps its quarter.
+    path = data_dir / "incidents.csv"
+    text = (
+        path.read_text().replace("2021-07-02,day,", "2021-06-28,week,").replace("2019-08-16,day,", "2019-08-12,week,")
+    )
+    path.write_text(text)
+    quarters = policy.quarterly(load(data_dir), Filters(years=(2019, 2021)))
+    assert quarters.loc[quarters["quarter"].isna(), "n"].sum() == 1
+    assert pd.Timestamp("2019-07-01") in set(quarters["quarter"])
 
 
 def test_large_counts_carry_thousands_separators():

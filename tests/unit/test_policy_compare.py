@@ -28,35 +28,77 @@ def frames():
     return inc
 
 
-def pandas_before_after(inc, countries, states, date):
+SPAN = {"day": {"days": 1}, "week": {"days": 7}, "month": {"months": 1}, "year": {"years": 1}}
+
+
+def pandas_before_after(inc, countries, states, date, precision):
+    """Before, after and neither, by the rule written out: an incident is on a side only when the
+    whole period its date stands for (a day, week, month or year) lies in that side's window."""
     d = pd.Timestamp(date)
+    after_start = d + pd.DateOffset(**SPAN[precision])
     where = inc["countries"].str.split(";").map(lambda c: bool(set(c) & countries)) | inc["us_states"].str.split(
         ";"
     ).map(lambda s: bool(set(s) & states))
     part = inc[where]
-    before = part[(part["date"] >= d - pd.DateOffset(years=2)) & (part["date"] < d)]
-    after = part[(part["date"] >= d) & (part["date"] < d + pd.DateOffset(years=2))]
-    return before["provider_type"].value_counts().to_dict(), after["provider_type"].value_counts().to_dict()
+    last = [s + pd.DateOffset(**SPAN[p]) for s, p in zip(part["date"], part["attack_date_precision"])]
+    ends = pd.Series(last, index=part.index)
+    is_before = (part["date"] >= d - pd.DateOffset(years=2)) & (ends <= d)
+    is_after = (part["date"] >= after_start) & (ends <= after_start + pd.DateOffset(years=2))
+    meets = (part["date"] < after_start + pd.DateOffset(years=2)) & (ends > d - pd.DateOffset(years=2))
+    neither = set(part.loc[meets & ~is_before & ~is_after, "incident_id"])
+    counts = (part.loc[m, "provider_type"].value_counts().to_dict() for m in (is_before, is_after))
+    return *counts, neither
 
 
 @pytest.mark.parametrize(
-    "jur, countries, states, date",
+    "jur, countries, states, date, precision",
     [
-        (["US"], {"US"}, set(), dt.date(2021, 2, 1)),
-        (["US-TX"], set(), {"TX"}, dt.date(2021, 2, 1)),
-        (["EU"], set(policy.EU), set(), dt.date(2022, 12, 14)),
-        (["GB", "US"], {"GB", "US"}, set(), dt.date(2020, 6, 1)),
+        (["US"], {"US"}, set(), dt.date(2021, 2, 1), "day"),
+        (["US-TX"], set(), {"TX"}, dt.date(2021, 2, 1), "day"),
+        (["EU"], set(policy.EU), set(), dt.date(2022, 12, 14), "day"),
+        (["GB", "US"], {"GB", "US"}, set(), dt.date(2020, 6, 1), "day"),
+        # A month-dated incident (May 2020, GB) across the action's day: on neither side.
+        (["GB"], {"GB"}, set(), dt.date(2020, 5, 15), "day"),
+        # Incidents on the action's own day, or in its month when it is dated to the month.
+        (["US"], {"US"}, set(), dt.date(2019, 8, 16), "day"),
+        (["US"], {"US"}, set(), dt.date(2019, 8, 1), "month"),
+        # A year-dated incident (2025, DE) across the end of the window after the action.
+        (["EU"], set(policy.EU), set(), dt.date(2023, 6, 1), "day"),
+        # An action dated only to 2021, and an incident of July 2021.
+        (["US"], {"US"}, set(), dt.date(2021, 1, 1), "year"),
     ],
 )
-def test_before_after_matches_pandas(db, frames, jur, countries, states, date):
-    got = policy.before_after(db, Filters(), jur, date).set_index("provider_type")
-    before, after = pandas_before_after(frames, countries, states, date)
+def test_before_after_matches_pandas(db, frames, jur, countries, states, date, precision):
+    w = policy.windows(date, precision)
+    got = policy.before_after(db, Filters(), jur, w).set_index("provider_type")
+    before, after, neither = pandas_before_after(frames, countries, states, date, precision)
     for code in got.index:
         assert got.at[code, "before"] == before.get(code, 0), code
         assert got.at[code, "after"] == after.get(code, 0), code
     if sum(before.values()):
         msp = got.loc["msp"]
         assert msp["before_share"] == pytest.approx(before.get("msp", 0) / sum(before.values()))
+    assert set(policy.either_side(db, Filters(), jur, w)["incident_id"]) == neither
+
+
+def test_an_incident_is_on_neither_side_only_when_its_date_cannot_place_it(db):
+    # The cases the rule is for, named: each would have been counted on one side before.
+    def neither(jur, day, precision="day"):
+        return set(policy.either_side(db, Filters(), jur, policy.windows(day, precision))["incident_id"])
+
+    assert neither(["GB"], dt.date(2020, 5, 15)) == {"2020-05-fx-hosting"}
+    assert neither(["GB"], dt.date(2020, 7, 1)) == set()  # May 2020 lies wholly before
+    assert neither(["US"], dt.date(2019, 8, 16)) == {"2019-08-fx-town-msp"}
+    assert neither(["US"], dt.date(2019, 8, 1), "month") == {"2019-08-fx-town-msp", "2019-08-fx-dental-vendor"}
+    assert neither(["DE"], dt.date(2023, 6, 1)) == {"2025-01-fx-unknown"}
+    assert neither(["US"], dt.date(2021, 1, 1), "year") == {"2021-07-fx-rmm-vendor"}
+
+
+def test_windows_of_a_coarsely_dated_action_skip_its_period():
+    w = policy.windows(dt.date(2017, 4, 1), "month")
+    assert (w.before_start, w.before_end) == (dt.date(2015, 4, 1), dt.date(2017, 4, 1))
+    assert (w.after_start, w.after_end) == (dt.date(2017, 5, 1), dt.date(2019, 5, 1))
+    assert policy.windows(dt.date(2021, 1, 1), "year").after_start == dt.date(2022, 1, 1)
 
 
 def test_policy_actions_filter_by_jurisdiction_and_kind(db):
@@ -168,7 +210,9 @@ def test_broken_policy_file_fails_with_locations(data_dir):
 
 def test_before_after_window_around_29_february(db):
     # A leap day has no twin two years away; the window ends on 28 February instead of raising.
-    got = policy.before_after(db, Filters(), ["US"], dt.date(2020, 2, 29))
+    w = policy.windows(dt.date(2020, 2, 29))
+    assert (w.before_start, w.after_end) == (dt.date(2018, 2, 28), dt.date(2022, 3, 1))
+    got = policy.before_after(db, Filters(), ["US"], w)
     assert set(got.columns) >= {"provider_type", "before", "after"}
 
 

@@ -197,12 +197,39 @@ def test_the_timeline_note_counts_the_undated_sources():
     assert format.undated_note(0, 5).startswith("Every source")
 
 
-def test_an_action_window_is_two_years_either_side():
-    assert format.window(dt.date(2022, 5, 11), 2) == (dt.date(2020, 5, 11), dt.date(2024, 5, 11))
+NOBODY = pd.DataFrame(columns=["incident_id", "title", "attack_date", "attack_date_precision"])
+
+
+def test_an_action_window_is_two_years_either_side_in_inclusive_days():
     action = pd.Series({"date": pd.Timestamp("2022-05-11"), "date_precision": "day", "jurisdictions": ["US", "GB"]})
-    sentence = format.window_sentence(action, 19, 20, 2)
-    assert sentence.startswith("Incidents with victims in US, GB: 19 in the 2 years before (2020-05-11")
-    assert sentence.endswith("20 in the 2 years after (to 2024-05-11).")
+    w = policy.windows(dt.date(2022, 5, 11))
+    assert format.window_sentence(action, 19, 1200, w, NOBODY) == (
+        "Incidents with victims in US, GB: 19 in the 2 years before (2020-05-11 to 2022-05-10) and 1,200 in "
+        "the 2 years after (2022-05-12 to 2024-05-11)."
+    )
+
+
+def test_the_sentence_names_the_incidents_on_neither_side():
+    action = pd.Series({"date": pd.Timestamp("2023-01-25"), "date_precision": "day", "jurisdictions": ["US"]})
+    either = pd.DataFrame(
+        {
+            "incident_id": [f"i{n}" for n in range(7)],
+            "title": ["Vendor cloud theft", "Utility billing", *(f"Other {n}" for n in range(5))],
+            "attack_date": pd.to_datetime(["2023-01-01", "2025-01-01", *["2025-01-01"] * 5]),
+            "attack_date_precision": ["month", "year", *["year"] * 5],
+        }
+    )
+    sentence = format.window_sentence(action, 10, 11, policy.windows(dt.date(2023, 1, 25)), either)
+    assert sentence.endswith(
+        "7 incidents in the jurisdiction are counted on neither side, because their dates could fall on either "
+        "side of a window's edge: “Vendor cloud theft” (January 2023); “Utility billing” (2025); “Other 0” "
+        "(2025); “Other 1” (2025); “Other 2” (2025); and 2 more."
+    )
+    one = format.window_sentence(action, 10, 11, policy.windows(dt.date(2023, 1, 25)), either.head(1))
+    assert one.endswith(
+        "1 incident in the jurisdiction is counted on neither side, because its date could fall "
+        "on either side of a window's edge: “Vendor cloud theft” (January 2023)."
+    )
 
 
 def test_an_action_dated_to_the_year_says_where_its_windows_start(pkg):
@@ -217,8 +244,14 @@ def test_an_action_dated_to_the_year_says_where_its_windows_start(pkg):
             "status": "published",
         }
     )
-    assert format.window_sentence(action, 0, 3, 2).endswith(
-        "The action is dated only to the year (2017), so the windows start from 2017-01-01."
+    sentence = format.window_sentence(action, 0, 3, policy.windows(dt.date(2017, 1, 1), "year"), NOBODY)
+    assert (
+        "0 in the 2 years before (2015-01-01 to 2016-12-31) and 3 in the 2 years after (2018-01-01 to 2019-12-31)"
+        in sentence
+    )
+    assert sentence.endswith(
+        "The action is dated only to the year (2017): an incident of 2017 could be on either side of it, so the "
+        "window before ends as that year begins and the window after starts as it ends."
     )
     assert format.action_facts(action, pkg).endswith("· 2017")
     acts = pd.DataFrame(
@@ -321,7 +354,8 @@ def test_policy_tables_number_the_actions_and_label_their_codes(db, pkg):
     assert list(table["No."]) == list(range(1, len(acts) + 1))
     assert set(table["Status"]) <= {pkg.label(c) for c in pkg.vocabulary("policy_actions", "status")}
     first = acts.iloc[0]
-    ba = policy.before_after(db, Filters(), list(first["jurisdictions"]), pd.Timestamp(first["date"]).date())
+    w = policy.windows(pd.Timestamp(first["date"]).date(), first["date_precision"])
+    ba = policy.before_after(db, Filters(), list(first["jurisdictions"]), w)
     shown = tables.before_after(ba, pkg)
     assert len(shown) == len(pkg.type_family)
     assert shown.columns[1] == f"Two years before (n={int(ba['before'].sum())})"

@@ -498,7 +498,11 @@ def marker_lanes(dates: list, min_gap_days: int = 120) -> list[int]:
 
 def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words: str) -> go.Figure:
     """Incidents per quarter by provider family, with numbered markers for government actions,
-    each on its own lane so that none overlaps another."""
+    each on its own lane so that none overlaps another. Incidents with no one quarter (a null
+    quarter) are counted in n and named in the caption, not drawn in a guessed quarter."""
+    n = int(quarters["n"].sum())
+    unplaced = int(quarters.loc[quarters["quarter"].isna(), "n"].sum())
+    quarters = quarters.dropna(subset=["quarter"])
     traces = [
         {
             "type": "bar",
@@ -540,15 +544,15 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
             "<br>%{customdata[3]}<extra></extra>",
         }
     )
-    n = int(quarters["n"].sum())
     acts = "1 government action" if len(actions) == 1 else f"{len(actions)} government actions"
     title = f"{_incidents(n)} by quarter, with {acts} on MSPs and IT providers"
     return figure(
         traces,
         title,
-        f"n = {n}; {filter_words}. Numbers on markers match the table below.",
+        f"n = {n:,}{f' ({unplaced:,} not drawn: no single quarter)' if unplaced else ''}; {filter_words}. "
+        "Numbers on markers match the table below.",
         480,
-        summary=_policy_summary(quarters, actions),
+        summary=_policy_summary(quarters, actions, unplaced),
         barmode="stack",
         xaxis={"title": {"text": "Quarter of attack (markers: date of action)"}},
         yaxis={
@@ -563,15 +567,22 @@ def _quarter(day) -> str:
     return f"{ts.year} Q{ts.quarter}"
 
 
-def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame) -> str:
+def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame, unplaced: int) -> str:
+    """The drawn quarters' range and peak; incidents with no single quarter (dated to a year, or to
+    a week across two quarters) are counted there too, as not drawn."""
     totals = quarters.groupby("quarter")["n"].sum()
     if totals.empty:
-        first = "No incident is in view."
+        first = (
+            f"{_incidents(unplaced)} in view, none dated to a single quarter, so no bar is drawn."
+            if unplaced
+            else "No incident is in view."
+        )
     else:
         peaks, k = _tops(totals)
+        more = f" ({unplaced:,} more, with no single quarter, not drawn)" if unplaced else ""
         first = (
             f"{_incidents(int(totals.sum()))} from {_quarter(totals.index.min())} to "
-            f"{_quarter(totals.index.max())}, {_peak([_quarter(q) for q in peaks], k, 'quarter')}."
+            f"{_quarter(totals.index.max())}{more}, {_peak([_quarter(q) for q in peaks], k, 'quarter')}."
         )
     if actions.empty:
         return first + " No government action matches the jurisdiction and kind chosen."

@@ -19,6 +19,7 @@ import pandas as pd
 from incidentlens.data.schema import Field, Package, fallback_label
 from incidentlens.present import narrative
 from incidentlens.query.compare import Comparison
+from incidentlens.query.policy import WINDOW_YEARS, Windows
 from incidentlens.query.queries import OTHER_LABELS
 from incidentlens.query.stats import signed_points
 
@@ -177,12 +178,6 @@ def source_entry(source: Any, package: Package, documents_relationship: bool) ->
     return f"({kind}, {when}{narrative.repost_note(source)}{relationship}) — {narrative.label_credit(source)}"
 
 
-def window(day: dt.date, years: int) -> tuple[dt.date, dt.date]:
-    """The first day of the window before an action and the day the window after it ends."""
-    at = pd.Timestamp(day)
-    return (at - pd.DateOffset(years=years)).date(), (at + pd.DateOffset(years=years)).date()
-
-
 def action_facts(action: Any, package: Package) -> str:
     """'Body · where · kind · status' for one government action."""
     when = date_as_known(action["date"], action["date_precision"])
@@ -192,20 +187,39 @@ def action_facts(action: Any, package: Package) -> str:
     )
 
 
-def window_sentence(action: Any, before: int, after: int, years: int) -> str:
-    """How many incidents in the action's jurisdiction fell in the windows either side of it."""
-    day = pd.Timestamp(action["date"]).date()
-    start, end = window(day, years)
-    counted = (
-        f"Incidents with victims in {', '.join(action['jurisdictions'])}: {before} in the {years} years "
-        f"before ({start:%Y-%m-%d} to {day:%Y-%m-%d}) and {after} in the {years} years after "
-        f"(to {end:%Y-%m-%d})."
-    )
+def window_sentence(action: Any, before: int, after: int, w: Windows, either: pd.DataFrame) -> str:
+    """How many incidents in the action's jurisdiction fell in the windows either side of it, the
+    windows as inclusive days, and which incidents are on neither side because of their dates."""
+    last = dt.timedelta(days=1)
+    years = WINDOW_YEARS
+    out = [
+        f"Incidents with victims in {', '.join(action['jurisdictions'])}: {before:,} in the {years} years "
+        f"before ({w.before_start:%Y-%m-%d} to {w.before_end - last:%Y-%m-%d}) and {after:,} in the {years} "
+        f"years after ({w.after_start:%Y-%m-%d} to {w.after_end - last:%Y-%m-%d})."
+    ]
     precision = str(action["date_precision"])
-    if precision == "day":
-        return counted
-    known = date_as_known(action["date"], precision)
-    return f"{counted} The action is dated only to the {precision} ({known}), so the windows start from {day:%Y-%m-%d}."
+    if precision != "day":
+        known = date_as_known(action["date"], precision)
+        out.append(
+            f"The action is dated only to the {precision} ({known}): an incident of {known} could be on "
+            f"either side of it, so the window before ends as that {precision} begins and the window after "
+            "starts as it ends."
+        )
+    if len(either):
+        named = [
+            f"“{r.title}” ({date_as_known(r.attack_date, r.attack_date_precision)})"  # titles may hold ";"
+            for r in either.head(5).itertuples()
+        ]
+        more = f"; and {len(either) - 5:,} more" if len(either) > 5 else ""
+        one = len(either) == 1
+        out.append(
+            f"{narrative.incidents(len(either))} in the jurisdiction {'is' if one else 'are'} counted on neither side, "
+            f"because {'its date' if one else 'their dates'} could fall on either side of a window's edge: "
+            + "; ".join(named)
+            + more
+            + "."
+        )
+    return " ".join(out)
 
 
 def comparison_problem(c: Comparison) -> str | None:

@@ -4,6 +4,7 @@ that jurisdiction split by provider type in the two years before and after (desc
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -77,17 +78,63 @@ def _where(jurisdictions: list[str]) -> tuple[str, list]:
     )
 
 
-def before_after(db: Database, f: Filters, jurisdictions: list[str], date: dt.date) -> pd.DataFrame:
-    """Per provider type: incidents in the jurisdiction in the two years before and after."""
+# How long a stored date may stand for, by its precision (D1): a month-dated incident is any day of
+# that month, and is placed in a window only if the whole month is inside it.
+SPAN = {
+    "day": pd.DateOffset(days=1),
+    "week": pd.DateOffset(days=7),
+    "month": pd.DateOffset(months=1),
+    "year": pd.DateOffset(years=1),
+}
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The two windows around an action, each [start, end). A coarsely dated action (stored as
+    the 1st of its month or year) spans that whole period, and an incident in it could be on
+    either side, so 'before' ends where the period starts and 'after' begins where it ends."""
+
+    before_start: dt.date
+    before_end: dt.date
+    after_start: dt.date
+    after_end: dt.date
+
+
+def windows(date: dt.date, precision: str = "day") -> Windows:
+    after_start = (pd.Timestamp(date) + SPAN[precision]).date()
+    return Windows(_years_from(date, -WINDOW_YEARS), date, after_start, _years_from(after_start, WINDOW_YEARS))
+
+
+_LAST = """(attack_date + CASE attack_date_precision WHEN 'week' THEN INTERVAL 7 DAY
+    WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'year' THEN INTERVAL 1 YEAR ELSE INTERVAL 1 DAY END)"""
+
+
+def _inside(start: dt.date, end: dt.date) -> tuple[str, list]:
+    """An incident's whole possible date range lies in [start, end)."""
+    return f"(attack_date >= ? AND {_LAST} <= ?)", [start, end]
+
+
+def _sides(w: Windows) -> tuple[tuple[str, list], tuple[str, list]]:
+    return _inside(w.before_start, w.before_end), _inside(w.after_start, w.after_end)
+
+
+def _either(w: Windows) -> tuple[str, list]:
+    """An incident's range meets the windows but lies inside neither."""
+    (before, bp), (after, ap) = _sides(w)
+    sql = f"(attack_date < ? AND {_LAST} > ? AND NOT {before} AND NOT {after})"
+    return sql, [w.after_end, w.before_start, *bp, *ap]
+
+
+def before_after(db: Database, f: Filters, jurisdictions: list[str], w: Windows) -> pd.DataFrame:
+    """Per provider type: incidents in the jurisdiction whose whole possible date range falls in
+    the window before the action, or in the window after it."""
+    (before, bp), (after, ap) = _sides(w)
     jw, jp = _where(jurisdictions)
     fw, fp = f.where()
-    start, end = _years_from(date, -WINDOW_YEARS), _years_from(date, WINDOW_YEARS)
     df = db.query(
-        f"""SELECT provider_type,
-                   count(*) FILTER (WHERE attack_date >= ? AND attack_date < ?) AS before,
-                   count(*) FILTER (WHERE attack_date >= ? AND attack_date < ?) AS after
+        f"""SELECT provider_type, count(*) FILTER (WHERE {before}) AS before, count(*) FILTER (WHERE {after}) AS after
             FROM incidents WHERE {jw} AND {fw} GROUP BY provider_type""",
-        [start, date, date, end, *jp, *fp],
+        [*bp, *ap, *jp, *fp],
     )
     types = list(db.package.type_family)
     df = df.set_index("provider_type").reindex(types, fill_value=0).reset_index()
@@ -111,12 +158,28 @@ def before_after(db: Database, f: Filters, jurisdictions: list[str], date: dt.da
     return pd.DataFrame(out)
 
 
-def quarterly(db: Database, f: Filters) -> pd.DataFrame:
-    """Incidents per quarter (first day of the quarter) and provider family."""
-    where, params = f.where()
+def either_side(db: Database, f: Filters, jurisdictions: list[str], w: Windows) -> pd.DataFrame:
+    """Incidents in the jurisdiction dated too coarsely to place: their month, week or year
+    crosses an edge of a window, or falls in the period of a coarsely dated action. Counted on
+    neither side, and named to the reader."""
+    either, ep = _either(w)
+    jw, jp = _where(jurisdictions)
+    fw, fp = f.where()
     return db.query(
-        f"""SELECT date_trunc('quarter', attack_date) AS quarter, provider_family, count(*) AS n
-            FROM incidents WHERE {where} GROUP BY ALL ORDER BY quarter, provider_family""",
+        f"""SELECT incident_id, title, attack_date, attack_date_precision FROM incidents
+            WHERE {jw} AND {fw} AND {either} ORDER BY attack_date, incident_id""",
+        [*jp, *fp, *ep],
+    )
+
+
+def quarterly(db: Database, f: Filters) -> pd.DataFrame:
+    """Incidents per quarter (first day of the quarter) and provider family. An incident dated only
+    to a year, or to a week that spans two quarters, has no one quarter: its quarter is null."""
+    where, params = f.where()
+    first, last = "date_trunc('quarter', attack_date)", f"date_trunc('quarter', {_LAST} - INTERVAL 1 DAY)"
+    return db.query(
+        f"""SELECT CASE WHEN {first} = {last} THEN {first} END AS quarter, provider_family, count(*) AS n
+            FROM incidents WHERE {where} GROUP BY ALL ORDER BY quarter NULLS LAST, provider_family""",
         params,
     )
 

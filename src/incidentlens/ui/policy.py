@@ -14,23 +14,26 @@ from incidentlens.query import policy
 from incidentlens.query.filters import Filters
 from incidentlens.ui import plain, safe_link
 
-Window = tuple[tuple[str, ...], dt.date]  # an action's jurisdictions and date
+Window = tuple[tuple[str, ...], policy.Windows]  # an action's jurisdictions and windows
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _window_totals(directory: str, version: str, f: Filters, windows: tuple[Window, ...], _db: Database) -> list[int]:
-    """Incidents in each action's four-year window under the filter (one small query per action)."""
+    """Incidents in each action's two windows under the filter (one small query per action)."""
     return [
-        int(policy.before_after(_db, f, list(where), day)[["before", "after"]].to_numpy().sum())
-        for where, day in windows
+        int(policy.before_after(_db, f, list(where), w)[["before", "after"]].to_numpy().sum()) for where, w in windows
     ]
+
+
+def _windows(action: pd.Series) -> policy.Windows:
+    return policy.windows(pd.Timestamp(action["date"]).date(), str(action["date_precision"]))
 
 
 def pick(db: Database, f: Filters, acts: pd.DataFrame) -> pd.Series:
     """The action to detail, kept in the URL (`action=`); it opens on the one with the most incidents
     in its window, so the first view has numbers."""
     ids = tuple(acts["policy_id"])
-    windows = tuple((tuple(j), pd.Timestamp(d).date()) for j, d in zip(acts["jurisdictions"], acts["date"]))
+    windows = tuple((tuple(a["jurisdictions"]), _windows(a)) for _, a in acts.iterrows())
     totals = _window_totals(str(db.directory), db.version, f, windows, db)
     dates = [format.date_as_known(d, p) for d, p in zip(acts["date"], acts["date_precision"])]
     names = {i: f"{n}. {t} ({d})" for n, (i, t, d) in enumerate(zip(ids, acts["title"], dates), start=1)}
@@ -48,12 +51,11 @@ def details(db: Database, f: Filters, action: pd.Series) -> None:
     if action["notes"]:
         st.caption(plain(action["notes"]))
     st.markdown(" · ".join(safe_link(url) for url in action["source_urls"]))
-    day = pd.Timestamp(action["date"]).date()
-    ba = policy.before_after(db, f, list(action["jurisdictions"]), day)
-    st.markdown(
-        plain(format.window_sentence(action, int(ba["before"].sum()), int(ba["after"].sum()), policy.WINDOW_YEARS))
-    )
-    if format.window(day, policy.WINDOW_YEARS)[1] > dt.date.today():
+    w, where = _windows(action), list(action["jurisdictions"])
+    ba = policy.before_after(db, f, where, w)
+    either = policy.either_side(db, f, where, w)
+    st.markdown(plain(format.window_sentence(action, int(ba["before"].sum()), int(ba["after"].sum()), w, either)))
+    if w.after_end > dt.date.today():
         st.caption("The 'after' window has not ended yet, so it is incomplete.")
     st.dataframe(tables.before_after(ba, db.package), hide_index=True, width="stretch")
     st.caption(
