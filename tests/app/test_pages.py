@@ -306,6 +306,18 @@ def test_incident_without_an_id_lists_incidents_to_pick(real):
     assert at.title[0].value.replace("\\", "") == listed["Incident"].iloc[0]  # the title is escaped Markdown
 
 
+def test_picker_lists_the_newest_titles_up_to_its_limit_and_says_so(real, monkeypatch):
+    # At 100k incidents the drop-down sent every title; it holds PICK_LIMIT, the table every one.
+    monkeypatch.setattr(record_ui, "PICK_LIMIT", 3)
+    at = open_page("pages/incident.py")
+    newest = list(queries.incidents(real, Filters())["incident_id"][:3])
+    assert at.selectbox(key="pick_id").options == [queries.incident_title(real, i) for i in newest]
+    assert len(at.dataframe[0].value) == queries.count(real, Filters())
+    assert any(f"newest 3 of the {queries.count(real, Filters())} incidents" in c.value for c in at.caption)
+    monkeypatch.setattr(record_ui, "PICK_LIMIT", 1000)
+    assert not [c for c in open_page("pages/incident.py").caption if "newest" in c.value]
+
+
 def test_record_states_a_month_precise_date_as_a_month(real):
     # Stored as 2013-07-01 with precision "month": the page must not claim the 1st.
     at = open_page("pages/incident.py", {"id": "2013-07-jp-ntt-procx-insider"})

@@ -50,6 +50,15 @@ def matching(k: int) -> str:
     return f"**{k}** incident matches" if k == 1 else f"**{k:,}** incidents match"
 
 
+def pick_limit(limit: int, k: int) -> str:
+    """Why the record picker's list is shorter than the number of matches."""
+    return (
+        f"The list holds the newest {limit:,} of the {k:,} incidents that match, so typing searches only "
+        "those. To reach the others, narrow the filters or search in the sidebar; the table below links "
+        "every one."
+    )
+
+
 def takeaways(h: Headline) -> list[str]:
     """Three or four plain sentences for policy staff, each carrying its n."""
     if h.n == 0:

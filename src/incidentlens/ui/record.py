@@ -23,6 +23,9 @@ CORRECTIONS_SETTING = "INCIDENTLENS_CORRECTIONS"
 # Sections of the record drawn only once the reader opens them (their session-state keys).
 FIELDS, CORRECTION = "record_fields", "correction"
 EXPANDERS = (FIELDS, CORRECTION)
+# Titles in the picker's drop-down: every option is sent to the browser, and at 100k synthetic
+# incidents the list alone held the page for seconds. The table below still links every incident.
+PICK_LIMIT = 1000
 
 
 def heading(db: Database, incident_id: str) -> str:
@@ -43,7 +46,7 @@ def picker(db: Database, f: Filters, incident_id: str) -> NoReturn:
         f"{narrative.matching(len(rows))} the filters ({plain(f.describe(db.package))}). "
         "Open one to see every field, every source and the label each source used."
     )
-    titles = dict(zip(rows["incident_id"], rows["title"]))
+    titles = dict(zip(rows["incident_id"].head(PICK_LIMIT), rows["title"].head(PICK_LIMIT)))
     st.selectbox(
         "Open an incident",
         list(titles),
@@ -53,6 +56,8 @@ def picker(db: Database, f: Filters, incident_id: str) -> NoReturn:
         key="pick_id",
         on_change=_open_picked,
     )
+    if len(rows) > PICK_LIMIT:
+        st.caption(narrative.pick_limit(PICK_LIMIT, len(rows)))
     show.incidents(tables.incident_list(rows, db.package, show.record_url()))
     st.stop()
 
