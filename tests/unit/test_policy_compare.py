@@ -194,6 +194,32 @@ def test_compare_from_the_command_line_gives_the_same_numbers(fixture_dir, capsy
     )
     assert out["a"]["k"] == expected.result.a.k and out["b"]["n"] == expected.result.b.n
     assert out["diff"] == pytest.approx(expected.result.diff)
+    # The groups' words were lost: the difference's "a" and "b" (its shares) replaced them.
+    assert (out["group_a"], out["group_b"]) == (expected.a_words, expected.b_words)
+    assert out["shared_incidents"] == expected.shared
+
+
+def test_comparison_counts_the_incidents_in_both_groups(db, frames):
+    pkg = db.package
+
+    def run(a: str, b: str) -> compare.Comparison:
+        return compare.compare(
+            db, Filters(), compare.parse_slice(a, pkg).filters, compare.parse_slice(b, pkg).filters, "msp"
+        )
+
+    in_both = frames["msp_by"].map(lambda s: {"government", "trade_press"} <= s).sum()
+    assert run("labelled_by=government", "labelled_by=trade_press").shared == in_both
+    countries = frames["countries"].str.split(";")
+    us_se = countries.map(lambda c: {"US", "SE"} <= set(c)).sum()
+    assert us_se == 1  # the fixture's RMM vendor incident had victims in both
+    c = run("country=US", "country=SE")
+    assert c.shared == 1
+    assert c.sentence().endswith(
+        " 1 incident is in both groups; the interval assumes separate groups, so with shared incidents it is, "
+        "if anything, too wide."
+    )
+    separate = run("years=2019-2020", "years=2021-2025")
+    assert separate.shared == 0 and "both groups" not in separate.sentence()
 
 
 def test_broken_policy_file_fails_with_locations(data_dir):

@@ -82,6 +82,7 @@ class Comparison:
     a_words: str
     b_words: str
     result: Difference
+    shared: int = 0  # incidents in both groups ("US vs Europe": victims on both sides)
 
     def sentence(self) -> str:
         a, b, r = self.result.a, self.result.b, self.result
@@ -93,10 +94,28 @@ class Comparison:
             f"{what}: {a.k} of {a.n}, {a.percent()}, in A vs {b.k} of {b.n}, {b.percent()}, in B; "
             f"difference {signed_points(r.diff)} points (95% CI {signed_points(r.low)} to {signed_points(r.high)})."
             + flag
+            + self.shared_note()
+        )
+
+    def shared_note(self) -> str:
+        """Newcombe's interval is for two separate groups. Incidents in both make the two shares
+        move together, which narrows the true uncertainty of the difference: the interval errs wide."""
+        if not self.shared:
+            return ""
+        one = self.shared == 1
+        return (
+            f" {self.shared:,} {'incident is' if one else 'incidents are'} in both groups; the interval "
+            "assumes separate groups, so with shared incidents it is, if anything, too wide."
         )
 
     def as_dict(self) -> dict:
-        return {"provider_type": self.code, "a": self.a_words, "b": self.b_words, **self.result.as_dict()}
+        return {
+            "provider_type": self.code,
+            "group_a": self.a_words,  # not "a": the difference's own "a" (its share) would replace it
+            "group_b": self.b_words,
+            "shared_incidents": self.shared,
+            **self.result.as_dict(),
+        }
 
 
 def compare(db: Database, base: Filters, a: Filters, b: Filters, code: str) -> Comparison:
@@ -107,5 +126,7 @@ def compare(db: Database, base: Filters, a: Filters, b: Filters, code: str) -> C
         return queries.count(db, f.with_(ptype=(code,))), queries.count(db, f)
 
     (ka, na), (kb, nb) = count(fa), count(fb)
+    (wa, pa), (wb, pb) = fa.where(), fb.where()
+    shared = int(db.scalar(f"SELECT count(*) FROM incidents WHERE ({wa}) AND ({wb})", [*pa, *pb]))
     pkg = db.package
-    return Comparison(code, fa.describe(pkg), fb.describe(pkg), difference(ka, na, kb, nb))
+    return Comparison(code, fa.describe(pkg), fb.describe(pkg), difference(ka, na, kb, nb), shared)
