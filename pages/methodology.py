@@ -1,5 +1,6 @@
 """Methodology: the method text, the data dictionary and vocabularies (all from datapackage.json),
-the changelog, and how to cite under the one title the data package gives."""
+the changelog, and how to cite under the one title the data package gives; only the open section
+is drawn (the dictionary and vocabularies are some forty tables)."""
 
 from pathlib import Path
 
@@ -18,34 +19,39 @@ st.caption(f"{pkg.title} · dataset v{db.version}, released {pkg.created} · lic
 method, dictionary, vocab, changes, cite = st.tabs(
     ["Method", "Data dictionary", "Vocabularies", "Changelog", "How to cite"], key="section", bind="query-params"
 )
-with method:
-    with st.container(border=True):
-        st.markdown(f"**Coding agreement.** {ui.plain(agreement.agreement(db).sentence())}")
-        with st.expander("The disagreements and how each was resolved"):
-            st.dataframe(tables.disagreements(agreement.disagreements(db), pkg), hide_index=True, width="stretch")
-    path = ROOT / "docs" / "methodology.md"
-    st.markdown(path.read_text(encoding="utf-8") if path.exists() else "Methodology text not found.")
-with dictionary:
-    everything = tables.dictionary(pkg)
-    st.caption("Every column of every file, generated from data/datapackage.json. Lists are ;-separated.")
-    show.csv_download(everything, f"incidentlens-{db.version}-data-dictionary.csv", "dl_dictionary")
-    for name, part in everything.groupby("File", sort=False):
-        st.markdown(f"#### `{name}`")
-        st.table(part.drop(columns="File"), hide_index=True)
-with vocab:
-    for res in pkg.resource_names():
-        for field in pkg.fields(res):
-            if field.vocabulary:
-                st.markdown(f"#### {format.field_name(field)} (`{res}.{field.name}`)")
-                st.table(tables.vocabulary(pkg, res, field.name), hide_index=True)
-with changes:
-    path = db.directory / "CHANGELOG.md"
-    st.markdown(path.read_text(encoding="utf-8") if path.exists() else "No changelog.")
-with cite:
-    c = narrative.dataset_citation(db.version, pkg.created)
-    st.markdown(f"Cite the dataset as **{ui.plain(pkg.title)}**, with its version.")
-    st.markdown("**APA-style**")
-    st.code(c["apa"], language=None, wrap_lines=True)
-    st.markdown("**BibTeX**")
-    st.code(c["bibtex"], language="bibtex")
-    st.caption("Every data bundle carries the same citation in CITATION.cff.")
+if method.open:
+    with method:
+        with st.container(border=True):
+            st.markdown(f"**Coding agreement.** {ui.plain(agreement.agreement(db).sentence())}")
+            with st.expander("The disagreements and how each was resolved"):
+                st.dataframe(tables.disagreements(agreement.disagreements(db), pkg), hide_index=True, width="stretch")
+        path = ROOT / "docs" / "methodology.md"
+        st.markdown(path.read_text(encoding="utf-8") if path.exists() else "Methodology text not found.")
+if dictionary.open:
+    with dictionary:
+        everything = tables.dictionary(pkg)
+        st.caption("Every column of every file, generated from data/datapackage.json. Lists are ;-separated.")
+        show.csv_download(everything, f"incidentlens-{db.version}-data-dictionary.csv", "dl_dictionary")
+        for name, part in everything.groupby("File", sort=False):
+            st.markdown(f"#### `{name}`")
+            st.table(part.drop(columns="File"), hide_index=True)
+if vocab.open:
+    with vocab:
+        for res in pkg.resource_names():
+            for field in pkg.fields(res):
+                if field.vocabulary:
+                    st.markdown(f"#### {format.field_name(field)} (`{res}.{field.name}`)")
+                    st.table(tables.vocabulary(pkg, res, field.name), hide_index=True)
+if changes.open:
+    with changes:
+        path = db.directory / "CHANGELOG.md"
+        st.markdown(path.read_text(encoding="utf-8") if path.exists() else "No changelog.")
+if cite.open:
+    with cite:
+        c = narrative.dataset_citation(db.version, pkg.created)
+        st.markdown(f"Cite the dataset as **{ui.plain(pkg.title)}**, with its version.")
+        st.markdown("**APA-style**")
+        st.code(c["apa"], language=None, wrap_lines=True)
+        st.markdown("**BibTeX**")
+        st.code(c["bibtex"], language="bibtex")
+        st.caption("Every data bundle carries the same citation in CITATION.cff.")
