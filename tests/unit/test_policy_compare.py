@@ -94,6 +94,24 @@ def test_an_incident_is_on_neither_side_only_when_its_date_cannot_place_it(db):
     assert neither(["US"], dt.date(2021, 1, 1), "year") == {"2021-07-fx-rmm-vendor"}
 
 
+@pytest.mark.parametrize(
+    "f", [Filters(), Filters(sector=("dental", "healthcare")), Filters(years=(2030, 2031)), Filters(q="fixture")]
+)
+def test_window_totals_in_one_query_equal_each_actions_before_after(db, f):
+    cases = [
+        (list(a["jurisdictions"]), policy.windows(a["date"].date(), a["date_precision"]))
+        for _, a in policy.actions(db).iterrows()
+    ]
+    cases += [
+        (["GB"], policy.windows(dt.date(2020, 5, 15))),
+        (["US", "GB"], policy.windows(dt.date(2021, 1, 1), "year")),
+    ]
+    cases += [(["EU"], policy.windows(dt.date(2023, 6, 1))), (["US-WI"], policy.windows(dt.date(2019, 8, 1), "month"))]
+    each = [int(policy.before_after(db, f, j, w)[["before", "after"]].to_numpy().sum()) for j, w in cases]
+    assert policy.window_totals(db, f, cases) == each
+    assert policy.window_totals(db, f, []) == []
+
+
 def test_windows_of_a_coarsely_dated_action_skip_its_period():
     w = policy.windows(dt.date(2017, 4, 1), "month")
     assert (w.before_start, w.before_end) == (dt.date(2015, 4, 1), dt.date(2017, 4, 1))

@@ -57,8 +57,8 @@ def actions(db: Database, jurisdictions: tuple[str, ...] = (), kinds: tuple[str,
     return df
 
 
-def _where(jurisdictions: list[str]) -> tuple[str, list]:
-    """Incidents whose victims were in any of the jurisdictions (countries or US states)."""
+def _places(jurisdictions: list[str]) -> tuple[list[str], list[str]]:
+    """The countries and US states an action's jurisdictions cover ("EU" is its member states)."""
     countries: set[str] = set()
     states: set[str] = set()
     for j in jurisdictions:
@@ -72,9 +72,14 @@ def _where(jurisdictions: list[str]) -> tuple[str, list]:
                 countries.add(country)
         else:
             countries.add(j)
+    return sorted(countries), sorted(states)
+
+
+def _where(jurisdictions: list[str]) -> tuple[str, list]:
+    """Incidents whose victims were in any of the jurisdictions (countries or US states)."""
     return (
         "(list_has_any(countries, ?::VARCHAR[]) OR list_has_any(us_states, ?::VARCHAR[]))",
-        [sorted(countries), sorted(states)],
+        list(_places(jurisdictions)),
     )
 
 
@@ -100,6 +105,9 @@ class Windows:
     after_end: dt.date
 
 
+EDGES = ("before_start", "before_end", "after_start", "after_end")
+
+
 def windows(date: dt.date, precision: str = "day") -> Windows:
     after_start = (pd.Timestamp(date) + SPAN[precision]).date()
     return Windows(_years_from(date, -WINDOW_YEARS), date, after_start, _years_from(after_start, WINDOW_YEARS))
@@ -109,32 +117,28 @@ _LAST = """(attack_date + CASE attack_date_precision WHEN 'week' THEN INTERVAL 7
     WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'year' THEN INTERVAL 1 YEAR ELSE INTERVAL 1 DAY END)"""
 
 
-def _inside(start: dt.date, end: dt.date) -> tuple[str, list]:
-    """An incident's whole possible date range lies in [start, end)."""
-    return f"(attack_date >= ? AND {_LAST} <= ?)", [start, end]
-
-
-def _sides(w: Windows) -> tuple[tuple[str, list], tuple[str, list]]:
-    return _inside(w.before_start, w.before_end), _inside(w.after_start, w.after_end)
+def _inside(start: str = "?", end: str = "?") -> str:
+    """An incident's whole possible date range lies in [start, end) (SQL expressions, bound
+    parameters by default)."""
+    return f"(attack_date >= {start} AND {_LAST} <= {end})"
 
 
 def _either(w: Windows) -> tuple[str, list]:
     """An incident's range meets the windows but lies inside neither."""
-    (before, bp), (after, ap) = _sides(w)
-    sql = f"(attack_date < ? AND {_LAST} > ? AND NOT {before} AND NOT {after})"
-    return sql, [w.after_end, w.before_start, *bp, *ap]
+    sql = f"(attack_date < ? AND {_LAST} > ? AND NOT {_inside()} AND NOT {_inside()})"
+    return sql, [w.after_end, w.before_start, w.before_start, w.before_end, w.after_start, w.after_end]
 
 
 def before_after(db: Database, f: Filters, jurisdictions: list[str], w: Windows) -> pd.DataFrame:
     """Per provider type: incidents in the jurisdiction whose whole possible date range falls in
     the window before the action, or in the window after it."""
-    (before, bp), (after, ap) = _sides(w)
     jw, jp = _where(jurisdictions)
     fw, fp = f.where()
     df = db.query(
-        f"""SELECT provider_type, count(*) FILTER (WHERE {before}) AS before, count(*) FILTER (WHERE {after}) AS after
+        f"""SELECT provider_type, count(*) FILTER (WHERE {_inside()}) AS before,
+                   count(*) FILTER (WHERE {_inside()}) AS after
             FROM incidents WHERE {jw} AND {fw} GROUP BY provider_type""",
-        [*bp, *ap, *jp, *fp],
+        [w.before_start, w.before_end, w.after_start, w.after_end, *jp, *fp],
     )
     types = list(db.package.type_family)
     df = df.set_index("provider_type").reindex(types, fill_value=0).reset_index()
@@ -156,6 +160,37 @@ def before_after(db: Database, f: Filters, jurisdictions: list[str], w: Windows)
             }
         )
     return pd.DataFrame(out)
+
+
+def window_totals(db: Database, f: Filters, actions: list[tuple[list[str], Windows]]) -> list[int]:
+    """For each (jurisdictions, windows), the incidents placed before or after it: before_after's
+    total, for every action in one query (the Policy picker needs them all; one query per action
+    took about 0.3 s for the 23 real actions on each new filter)."""
+    if not actions:
+        return []
+    places = [_places(j) for j, _ in actions]
+    fw, fp = f.where()
+    df = db.query(
+        f"""WITH w AS (
+                SELECT unnest(?::INTEGER[]) AS i, unnest(?::VARCHAR[][]) AS cs, unnest(?::VARCHAR[][]) AS ss,
+                       unnest(?::DATE[]) AS b0, unnest(?::DATE[]) AS b1, unnest(?::DATE[]) AS a0,
+                       unnest(?::DATE[]) AS a1),
+            inc AS (SELECT countries, us_states, attack_date, attack_date_precision FROM incidents WHERE {fw})
+            SELECT w.i, count(*) FILTER (WHERE {_inside("w.b0", "w.b1")} OR {_inside("w.a0", "w.a1")}) AS n
+            FROM w LEFT JOIN inc ON list_has_any(inc.countries, w.cs) OR list_has_any(inc.us_states, w.ss)
+            GROUP BY w.i ORDER BY w.i""",
+        [
+            list(range(len(actions))),
+            [c for c, _ in places],
+            [s for _, s in places],
+            *(
+                [getattr(w, edge) for _, w in actions]
+                for edge in ("before_start", "before_end", "after_start", "after_end")
+            ),
+            *fp,
+        ],
+    )
+    return [int(n) for n in df["n"]]
 
 
 def either_side(db: Database, f: Filters, jurisdictions: list[str], w: Windows) -> pd.DataFrame:

@@ -14,16 +14,6 @@ from incidentlens.query import policy
 from incidentlens.query.filters import Filters
 from incidentlens.ui import plain, safe_link
 
-Window = tuple[tuple[str, ...], policy.Windows]  # an action's jurisdictions and windows
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _window_totals(directory: str, version: str, f: Filters, windows: tuple[Window, ...], _db: Database) -> list[int]:
-    """Incidents in each action's two windows under the filter (one small query per action)."""
-    return [
-        int(policy.before_after(_db, f, list(where), w)[["before", "after"]].to_numpy().sum()) for where, w in windows
-    ]
-
 
 def _windows(action: pd.Series) -> policy.Windows:
     return policy.windows(pd.Timestamp(action["date"]).date(), str(action["date_precision"]))
@@ -33,12 +23,14 @@ def pick(db: Database, f: Filters, acts: pd.DataFrame) -> pd.Series:
     """The action to detail, kept in the URL (`action=`); it opens on the one with the most incidents
     in its window, so the first view has numbers."""
     ids = tuple(acts["policy_id"])
-    windows = tuple((tuple(a["jurisdictions"]), _windows(a)) for _, a in acts.iterrows())
-    totals = _window_totals(str(db.directory), db.version, f, windows, db)
     dates = [format.date_as_known(d, p) for d, p in zip(acts["date"], acts["date_precision"])]
     names = {i: f"{n}. {t} ({d})" for n, (i, t, d) in enumerate(zip(ids, acts["title"], dates), start=1)}
     wanted = st.query_params.get("action", "")
-    first = ids.index(wanted) if wanted in ids else totals.index(max(totals))
+    if wanted in ids:
+        first = ids.index(wanted)
+    else:
+        totals = policy.window_totals(db, f, [(list(a["jurisdictions"]), _windows(a)) for _, a in acts.iterrows()])
+        first = totals.index(max(totals))
     chosen = st.selectbox("Details of one action", ids, index=first, format_func=lambda i: names[i], key="pol_pick")
     st.query_params["action"] = chosen
     return acts.set_index("policy_id").loc[chosen]
