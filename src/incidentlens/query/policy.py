@@ -85,12 +85,7 @@ def _where(jurisdictions: list[str]) -> tuple[str, list]:
 
 # How long a stored date may stand for, by its precision (D1): a month-dated incident is any day of
 # that month, and is placed in a window only if the whole month is inside it.
-SPAN = {
-    "day": pd.DateOffset(days=1),
-    "week": pd.DateOffset(days=7),
-    "month": pd.DateOffset(months=1),
-    "year": pd.DateOffset(years=1),
-}
+PERIOD = {"day": (1, "day"), "week": (7, "day"), "month": (1, "month"), "year": (1, "year")}
 
 
 @dataclass(frozen=True)
@@ -104,17 +99,22 @@ class Windows:
     after_start: dt.date
     after_end: dt.date
 
-
-EDGES = ("before_start", "before_end", "after_start", "after_end")
+    def edges(self) -> list[dt.date]:
+        return [self.before_start, self.before_end, self.after_start, self.after_end]
 
 
 def windows(date: dt.date, precision: str = "day") -> Windows:
-    after_start = (pd.Timestamp(date) + SPAN[precision]).date()
+    amount, unit = PERIOD[precision]
+    after_start = (pd.Timestamp(date) + pd.DateOffset(**{f"{unit}s": amount})).date()
     return Windows(_years_from(date, -WINDOW_YEARS), date, after_start, _years_from(after_start, WINDOW_YEARS))
 
 
-_LAST = """(attack_date + CASE attack_date_precision WHEN 'week' THEN INTERVAL 7 DAY
-    WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'year' THEN INTERVAL 1 YEAR ELSE INTERVAL 1 DAY END)"""
+# The day after the last day an incident's stored date may stand for.
+_LAST = (
+    "(attack_date + CASE attack_date_precision "
+    + " ".join(f"WHEN '{p}' THEN INTERVAL {n} {unit.upper()}" for p, (n, unit) in PERIOD.items())
+    + " END)"
+)
 
 
 def _inside(start: str = "?", end: str = "?") -> str:
@@ -126,7 +126,7 @@ def _inside(start: str = "?", end: str = "?") -> str:
 def _either(w: Windows) -> tuple[str, list]:
     """An incident's range meets the windows but lies inside neither."""
     sql = f"(attack_date < ? AND {_LAST} > ? AND NOT {_inside()} AND NOT {_inside()})"
-    return sql, [w.after_end, w.before_start, w.before_start, w.before_end, w.after_start, w.after_end]
+    return sql, [w.after_end, w.before_start, *w.edges()]
 
 
 def before_after(db: Database, f: Filters, jurisdictions: list[str], w: Windows) -> pd.DataFrame:
@@ -138,7 +138,7 @@ def before_after(db: Database, f: Filters, jurisdictions: list[str], w: Windows)
         f"""SELECT provider_type, count(*) FILTER (WHERE {_inside()}) AS before,
                    count(*) FILTER (WHERE {_inside()}) AS after
             FROM incidents WHERE {jw} AND {fw} GROUP BY provider_type""",
-        [w.before_start, w.before_end, w.after_start, w.after_end, *jp, *fp],
+        [*w.edges(), *jp, *fp],
     )
     types = list(db.package.type_family)
     df = df.set_index("provider_type").reindex(types, fill_value=0).reset_index()
@@ -183,10 +183,7 @@ def window_totals(db: Database, f: Filters, actions: list[tuple[list[str], Windo
             list(range(len(actions))),
             [c for c, _ in places],
             [s for _, s in places],
-            *(
-                [getattr(w, edge) for _, w in actions]
-                for edge in ("before_start", "before_end", "after_start", "after_end")
-            ),
+            *(list(edge) for edge in zip(*(w.edges() for _, w in actions))),
             *fp,
         ],
     )
