@@ -25,11 +25,16 @@ kinds = c2.multiselect(
     "Kind of action", list(pkg.vocabulary("policy_actions", "kind")), format_func=pkg.label, key="pol_kind"
 )
 acts = policy.actions(db, tuple(jur), tuple(kinds))
-table = tables.policy_actions(acts, pkg)
-ui.chart(charts.policy_timeline(policy.quarterly(db, f), acts, f.describe(pkg)), table, "policy_timeline", "policy")
+quarters = policy.quarterly(db, f)
+ui.chart(
+    charts.policy_timeline(quarters, acts, f.describe(pkg)),
+    tables.by_quarter(quarters, pkg),
+    "policy_timeline",
+    "policy",
+)
 
 st.subheader("The actions")
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(tables.policy_actions(acts, pkg), hide_index=True, width="stretch")
 if acts.empty:
     st.info("No action matches the jurisdiction and kind chosen.")
     st.stop()

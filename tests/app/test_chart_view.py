@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from paths import ROOT
+from incidentlens.data.database import load
+from incidentlens.query import queries
+from incidentlens.query.filters import Filters
+from paths import REAL, ROOT
 
 
 def test_chart_table_switch_replaces_only_that_chart(monkeypatch, fixture_dir):
@@ -24,3 +27,20 @@ def test_chart_table_switch_replaces_only_that_chart(monkeypatch, fixture_dir):
     at.button_group(key="view_overview_key").set_value("Chart").run()
     assert len(at.get("plotly_chart")) == charts
     assert len(at.dataframe) == tables
+
+
+def test_policy_table_view_holds_the_timelines_counts_and_adds_up_to_its_n(monkeypatch):
+    monkeypatch.setenv("INCIDENTLENS_DATA", str(REAL))
+    # It showed the actions' table, which the page also shows below it: the quarterly counts a
+    # researcher would want from the chart were nowhere in tabular form.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/policy.py").run()
+    assert len(at.get("plotly_chart")) == 1
+    at.button_group(key="view_policy_timeline").set_value("Table").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Quarter", "Provider family", "Incidents"]
+    db = load(REAL)
+    assert table["Incidents"].sum() == queries.count(db, Filters())
+    # The real data has incidents dated only to a year or to a week across two quarters.
+    assert "no single quarter" in set(table["Quarter"])

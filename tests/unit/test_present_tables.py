@@ -379,3 +379,10 @@ def test_labelled_by_type_table_has_a_row_per_type_with_the_headline_shares(db):
     assert df["incidents"].sum() == h.labelled.k
     msp = df.set_index("assessed type").loc[next(t.label for t in h.labelled_by_type if t.code == "msp")]
     assert (msp["incidents"], msp["95% CI low"]) == (h.labelled_share("msp").k, h.labelled_share("msp").low)
+
+
+def test_by_quarter_names_quarters_and_keeps_the_unplaced_rows(db, pkg):
+    table = tables.by_quarter(policy.quarterly(db, Filters(years=(2020, 2025))), pkg)
+    assert table["Incidents"].sum() == 6  # every incident of 2020-2025 in the fixture
+    assert list(table["Quarter"]) == ["2020 Q2", "2021 Q3", "2022 Q4", "2023 Q1", "2024 Q2", "no single quarter"]
+    assert set(table["Provider family"]) <= {pkg.label(c) for c in pkg.families}

@@ -208,6 +208,22 @@ def policy_actions(acts: pd.DataFrame, package: Package) -> pd.DataFrame:
     )
 
 
+def by_quarter(quarters: pd.DataFrame, package: Package) -> pd.DataFrame:
+    """The Policy timeline's bars as a table, with the incidents that have no single quarter (a
+    null quarter) on rows of their own, so the table adds up to the chart's n."""
+    when = [
+        "no single quarter" if pd.isna(q) else f"{pd.Timestamp(q).year} Q{pd.Timestamp(q).quarter}"
+        for q in quarters["quarter"]
+    ]
+    return pd.DataFrame(
+        {
+            "Quarter": when,
+            "Provider family": quarters["provider_family"].map(lambda v: label(package, v)),
+            "Incidents": quarters["n"].astype(int),
+        }
+    )
+
+
 def before_after(ba: pd.DataFrame, package: Package) -> pd.DataFrame:
     """Incidents per provider type in the two windows, each with its share and interval."""
     nb, na = int(ba["before"].sum()), int(ba["after"].sum())
