@@ -84,6 +84,7 @@ HOSTILE_LINKS = [
         "id": HOSTILE_VALUES[1],
         "section": SECTIONS[4],
         "by": HOSTILE_VALUES[0],
+        "action": HOSTILE_VALUES[2],
     },
 ]
 
