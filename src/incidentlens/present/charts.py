@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from incidentlens.data.schema import humanise, load_package
 from incidentlens.present import narrative
-from incidentlens.present.format import date_as_known
+from incidentlens.present.format import date_as_known, quarter
 from incidentlens.present.narrative import incidents as _incidents
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
@@ -562,11 +562,6 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
     )
 
 
-def _quarter(day) -> str:
-    ts = pd.Timestamp(day)
-    return f"{ts.year} Q{ts.quarter}"
-
-
 def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame, unplaced: int) -> str:
     """The drawn quarters' range and peak; incidents with no single quarter (dated to a year, or to
     a week across two quarters) are counted there too, as not drawn."""
@@ -581,8 +576,8 @@ def _policy_summary(quarters: pd.DataFrame, actions: pd.DataFrame, unplaced: int
         peaks, k = _tops(totals)
         more = f" ({unplaced:,} more, with no single quarter, not drawn)" if unplaced else ""
         first = (
-            f"{_incidents(int(totals.sum()))} from {_quarter(totals.index.min())} to "
-            f"{_quarter(totals.index.max())}{more}, {_peak([_quarter(q) for q in peaks], k, 'quarter')}."
+            f"{_incidents(int(totals.sum()))} from {quarter(totals.index.min())} to "
+            f"{quarter(totals.index.max())}{more}, {_peak([quarter(q) for q in peaks], k, 'quarter')}."
         )
     if actions.empty:
         return first + " No government action matches the jurisdiction and kind chosen."

@@ -58,6 +58,12 @@ def date_as_known(value: Any, precision: Any) -> str:
     }.get(str(precision), f"{day:%Y-%m-%d}")
 
 
+def quarter(day: Any) -> str:
+    """'2019 Q4': how the Policy timeline names a quarter, in its summary and its table."""
+    ts = pd.Timestamp(day)
+    return f"{ts.year} Q{ts.quarter}"
+
+
 def count_range(low: Any, high: Any) -> str:
     """Counts are ranges in the data (methodology, "Counts as ranges"): '22–23', '22' when both
     ends agree, 'at least 110' when a source gave only a floor (the minimum alone), 'up to 1,300'

@@ -24,6 +24,7 @@ from incidentlens.present.format import (
     labels,
     pct,
     provider_name,
+    quarter,
     share_cell,
 )
 from incidentlens.query.queries import Headline
@@ -211,10 +212,7 @@ def policy_actions(acts: pd.DataFrame, package: Package) -> pd.DataFrame:
 def by_quarter(quarters: pd.DataFrame, package: Package) -> pd.DataFrame:
     """The Policy timeline's bars as a table, with the incidents that have no single quarter (a
     null quarter) on rows of their own, so the table adds up to the chart's n."""
-    when = [
-        "no single quarter" if pd.isna(q) else f"{pd.Timestamp(q).year} Q{pd.Timestamp(q).quarter}"
-        for q in quarters["quarter"]
-    ]
+    when = ["no single quarter" if pd.isna(q) else quarter(q) for q in quarters["quarter"]]
     return pd.DataFrame(
         {
             "Quarter": when,

@@ -75,12 +75,15 @@ def _places(jurisdictions: list[str]) -> tuple[list[str], list[str]]:
     return sorted(countries), sorted(states)
 
 
+def _in_places(countries: str = "?::VARCHAR[]", states: str = "?::VARCHAR[]") -> str:
+    """An incident had victims in any of the countries or US states (SQL expressions, bound
+    parameters by default)."""
+    return f"(list_has_any(countries, {countries}) OR list_has_any(us_states, {states}))"
+
+
 def _where(jurisdictions: list[str]) -> tuple[str, list]:
-    """Incidents whose victims were in any of the jurisdictions (countries or US states)."""
-    return (
-        "(list_has_any(countries, ?::VARCHAR[]) OR list_has_any(us_states, ?::VARCHAR[]))",
-        list(_places(jurisdictions)),
-    )
+    """Incidents whose victims were in any of the jurisdictions."""
+    return _in_places(), list(_places(jurisdictions))
 
 
 # How long a stored date may stand for, by its precision (D1): a month-dated incident is any day of
@@ -177,7 +180,7 @@ def window_totals(db: Database, f: Filters, actions: list[tuple[list[str], Windo
                        unnest(?::DATE[]) AS a1),
             inc AS (SELECT countries, us_states, attack_date, attack_date_precision FROM incidents WHERE {fw})
             SELECT w.i, count(*) FILTER (WHERE {_inside("w.b0", "w.b1")} OR {_inside("w.a0", "w.a1")}) AS n
-            FROM w LEFT JOIN inc ON list_has_any(inc.countries, w.cs) OR list_has_any(inc.us_states, w.ss)
+            FROM w LEFT JOIN inc ON {_in_places("w.cs", "w.ss")}
             GROUP BY w.i ORDER BY w.i""",
         [
             list(range(len(actions))),
