@@ -102,3 +102,61 @@ def test_policy_timeline_hover_dates_actions_as_precisely_as_known(real_db):
         assert len(when) == {"year": 4, "day": 10}.get(precision, len(when)), (title, when)
         if precision == "month":
             assert when.split()[0].isalpha() and when.split()[1].isdigit(), (title, when)
+
+
+def _latest_release(text: str) -> str:
+    """The newest release's section of data/CHANGELOG.md (up to the next `## ` heading)."""
+    return text.split("\n## ", 2)[1]
+
+
+def test_release_notes_state_the_figures_the_data_gives(real_db):
+    """The dataset changelog's headline is quoted in testimony: each figure it states is the one
+    the released data computes (it once gave the readings' lowest MSP share as 18%, not 20%)."""
+    from incidentlens.query import agreement, answer
+    from incidentlens.query.filters import Filters
+
+    notes = _latest_release((REAL / "CHANGELOG.md").read_text(encoding="utf-8"))
+    said, readings = answer.of(real_db, Filters())
+
+    def pct(x: float) -> str:
+        return f"{x * 100:.0f}%"
+
+    def share(s) -> str:
+        return f"{s.k} of {s.n} ({pct(s.share)}, 95% CI {s.low * 100:.0f}-{s.high * 100:.0f}%)"
+
+    (msp_low, msp_high), (bf_low, bf_high) = (answer.span(readings, m) for m in answer.MEASURES)
+    a = agreement.agreement(real_db)
+    expected = [
+        f"{share(said.msp)} had a provider assessed as an MSP",
+        f"{share(said.break_fix)} a break/fix shop",
+        f"across {len(readings)} defensible readings".replace(" 8 ", " eight "),
+        f"the MSP share runs from {pct(msp_low)} to {pct(msp_high)}",
+        f"the break/fix share from {pct(bf_low)} to {pct(bf_high)}",
+        f"{a.agreed} of {a.n} agree, Cohen's kappa {a.kappa:.2f} (95% CI {a.low:.2f}-{a.high:.2f})",
+    ]
+    assert [e for e in expected if e not in notes] == []
+    counted = (
+        real_db.query(
+            "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM sources), "
+            "(SELECT count(*) FROM sources WHERE published_date IS NOT NULL)"
+        )
+        .iloc[0]
+        .tolist()
+    )
+    incidents, rows, dated = counted
+    totals = f"{incidents} incidents (was 103), {rows} source rows (was 446); sources with a publication date: {dated}"
+    assert f"**Totals:** {totals} of {rows}" in notes
+
+
+def test_release_notes_name_an_incident_over_each_record_entry():
+    """Each per-record block of the latest release is headed by an incident id in the data, or
+    says in words what it is: an empty heading once sat over a lead deferred and added later."""
+    notes = _latest_release((REAL / "CHANGELOG.md").read_text(encoding="utf-8"))
+    per_record = notes.split("### Per-record corrections", 1)[1]
+    with open(REAL / "incidents.csv", encoding="utf-8", newline="") as fh:
+        ids = {r["incident_id"] for r in csv.DictReader(fh)}
+    headings = [line for line in per_record.splitlines() if line.startswith("**")]
+    assert headings
+    for line in headings:
+        named = line.split("`")[1] if line.count("`") >= 2 else ""
+        assert named in ids or ("`" not in line and len(line) > 8), line
