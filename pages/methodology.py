@@ -26,7 +26,8 @@ if method.open:
             with st.expander("The disagreements and how each was resolved"):
                 st.dataframe(tables.disagreements(agreement.disagreements(db), pkg), hide_index=True, width="stretch")
         path = ROOT / "docs" / "methodology.md"
-        st.markdown(path.read_text(encoding="utf-8") if path.exists() else "Methodology text not found.")
+        text = path.read_text(encoding="utf-8") if path.exists() else "Methodology text not found."
+        st.markdown(format.under_tab(text))
 if dictionary.open:
     with dictionary:
         everything = tables.dictionary(pkg)
@@ -45,7 +46,7 @@ if vocab.open:
 if changes.open:
     with changes:
         path = db.directory / "CHANGELOG.md"
-        st.markdown(path.read_text(encoding="utf-8") if path.exists() else "No changelog.")
+        st.markdown(format.under_tab(path.read_text(encoding="utf-8")) if path.exists() else "No changelog.")
 if cite.open:
     with cite:
         c = narrative.dataset_citation(db.version, pkg.created)

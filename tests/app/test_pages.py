@@ -282,7 +282,9 @@ def test_explorer_shows_plain_columns_called_and_was_first_and_follows_filters(r
     assert set(table[tables.WAS]) <= {real.package.label(c) for c in real.package.type_family}
     at.multiselect(key="w_sector").set_value(["dental"]).run()
     assert len(at.dataframe[0].value) == queries.count(real, Filters(sector=("dental",))) < len(table)
-    assert {b.proto.label for b in at.get("download_button")} >= {"Download CSV", "Download JSON"}
+    # Each format under the name a reader knows it by ("PARQUET" and "XLSX" once read as codes).
+    formats = {"Download CSV", "Download JSON", "Download Parquet", "Download Excel (.xlsx)"}
+    assert {b.proto.label for b in at.get("download_button")} >= formats
 
 
 def test_explorer_shows_a_blank_count_as_unknown_not_none(real):
@@ -416,9 +418,20 @@ def test_methodology_draws_only_the_open_section(real):
     # The dictionary and vocabularies are some forty tables; drawn under closed tabs they held
     # the page (browser benchmark). Each section's content appears once its tab is open.
     method = open_page("pages/methodology.py")
-    assert not method.table and any("## The question" in m.value for m in method.markdown)
+    assert not method.table and any("### The question" in m.value for m in method.markdown)
     vocab = open_page("pages/methodology.py", {"section": "Vocabularies"})
-    assert len(vocab.table) > 5 and not any("## The question" in m.value for m in vocab.markdown)
+    assert len(vocab.table) > 5 and not any("### The question" in m.value for m in vocab.markdown)
+
+
+@pytest.mark.parametrize("section, heading", [("Method", "Methodology"), ("Changelog", "Dataset changelog")])
+def test_methodology_documents_sit_under_the_page_title(real, section, heading):
+    """The page has one h1, its title; the method text and the changelog, each under the tab
+    that names it, drop their own title, and their sections are h3 (they were a second h1)."""
+    at = open_page("pages/methodology.py", {"section": section})
+    lines = [line for m in at.markdown for line in m.value.splitlines()]
+    assert [t.value for t in at.title] == ["Methodology and data dictionary"]
+    assert not [line for line in lines if line.startswith(("# ", "## "))]
+    assert f"# {heading}" not in lines and any(line.startswith("### ") for line in lines)
 
 
 def test_every_real_incident_record_renders(monkeypatch):

@@ -67,6 +67,12 @@ def test_counts_are_ranges(low, high, expected):
     assert format.count_range(low, high) == expected
 
 
+def test_a_document_under_a_tab_loses_its_title_and_steps_its_headings_down():
+    doc = "# Methodology\n\nIntro.\n\n## The question\n\n### Detail\n\n```\n# a comment\n```\n#hashtag"
+    assert format.under_tab(doc) == "Intro.\n\n### The question\n\n#### Detail\n\n```\n# a comment\n```\n#hashtag"
+    assert format.under_tab("Text first.\n# Later title") == "Text first.\n## Later title"
+
+
 def test_shares_and_differences_keep_their_sign_and_interval():
     assert format.pct(0.274) == "27%"
     assert format.pct(None) == "n/a"

@@ -106,6 +106,20 @@ def undated_note(undated: int, total: int) -> str:
     return f"Dated sources in order of publication; {undated} of {total} {verb} listed above only."
 
 
+def under_tab(markdown: str) -> str:
+    """A document shown under the page's own title, in a tab that names it: its title line goes
+    and every other heading steps down a level, so the page keeps one h1 and the document's
+    sections read as parts of it (fenced code is left as it is)."""
+    lines, fenced = [], False
+    for i, line in enumerate(markdown.splitlines()):
+        fenced ^= line.lstrip().startswith("```")
+        heading = not fenced and re.match(r"#{1,5} ", line)
+        if heading and i == 0 and line.startswith("# "):
+            continue
+        lines.append("#" + line if heading else line)
+    return "\n".join(lines).lstrip("\n")
+
+
 def label(package: Package, code: Any) -> str:
     """A code's label from the data package; two-letter place codes without one stay as written."""
     text = str(code)
