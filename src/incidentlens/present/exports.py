@@ -28,6 +28,7 @@ from incidentlens.query import queries
 from incidentlens.query.filters import Filters
 
 FORMATS = ("csv", "json", "parquet", "xlsx")
+NAMES = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "xlsx": "Excel (.xlsx)"}  # as on a button
 DERIVED = [
     "provider_family",
     "labelled_msp",

@@ -82,7 +82,7 @@ def exports_of(db: Database, f: Filters, n: int) -> None:
     )
     for col, fmt in zip(st.columns(4), exports.FORMATS):
         col.download_button(
-            f"Download {fmt.upper()}",
+            f"Download {exports.NAMES[fmt]}",
             data=partial(exports.to_bytes, db, f, fmt),
             file_name=exports.filename(db, fmt),
             on_click="ignore",
