@@ -90,3 +90,15 @@ def test_brief_page_says_a_local_brief_will_be_marked(open_with):
     at = open_with(None, {}, "pages/brief.py")
     assert any("marked as a local copy" in i.value and links.HOW_TO_SET in i.value for i in at.info)
     assert not any("--base-url" in c.value for c in at.code)
+
+
+def test_the_link_to_a_view_keeps_its_state_and_drops_what_else_the_url_carried(open_with):
+    """A reader who arrived by a link with tracking or stale keys cites the view, not them: the
+    page's own state (here its section) and the filters stay; utm_source= and tab= go."""
+    params = {"sector": "dental", "section": "Over time", "utm_source": "newsletter", "tab": "x"}
+    at = open_with(PUBLIC, params, "pages/attribution.py")
+    assert not at.exception
+    links_shown = [c.value for c in at.code if c.value.startswith(PUBLIC)]
+    assert links_shown == [f"{PUBLIC}/attribution?sector=dental&section=Over+time"]
+    sources = [c.value for c in at.caption if c.value.startswith("Source:")]
+    assert sources and not [s for s in sources if "utm" in s or "tab=" in s]

@@ -22,6 +22,9 @@ from incidentlens.query import filters as flt
 from incidentlens.query import queries
 
 FILTER_KEYS = flt.ALL_KEYS
+# The pages' own state in the URL (tab, breakdown, comparison, action, record, query): a link to
+# the view keeps these and the filters, and nothing else a link arrived with (utm_source=, …).
+PAGE_KEYS = ("section", "by", "ca", "cb", "cshare", "action", "id", "sql")
 
 # The project's own navigation (Streamlit's page list is hidden in .streamlit/config.toml):
 # file, title, icon. The file names give the URL paths.
@@ -228,7 +231,7 @@ def permalink(page: str = "", extra: dict | None = None) -> str:
     page being shown, its own state in the URL (section, breakdown, comparison, action, …)."""
     f: flt.Filters = st.session_state.get("applied", flt.Filters())
     own = (
-        {k: st.query_params[k] for k in st.query_params if k not in FILTER_KEYS}
+        {k: st.query_params[k] for k in st.query_params if k in PAGE_KEYS}
         if page == st.session_state.get("page_path")
         else {}
     )
