@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Never `playwright install`: browser tests and chart export use Debian's chromium. nginx is for
 # the test of the production setup (deploy/run.sh); fonts-wqy-zenhei draws Chinese, Japanese and
-# Korean text in PDF briefs.
-bash scripts/apt-install.sh chromium fonts-liberation fonts-wqy-zenhei nginx
+# Korean text in PDF briefs; poppler-utils' pdftoppm draws brief pages for the layout tests.
+bash scripts/apt-install.sh chromium fonts-liberation fonts-wqy-zenhei nginx poppler-utils
 bash scripts/setup.sh requirements-dev.txt
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
