@@ -192,6 +192,29 @@ def test_brief_pages_and_charts_keep_every_label_whole(db, f):
     assert problems == {}
 
 
+@pytest.mark.parametrize(
+    "f",
+    [Filters(), Filters(years=(2019, 2021), sector=("healthcare",)), Filters(country=("GB",))],
+    ids=["all", "healthcare 2019-2021", "GB"],
+)
+def test_brief_pages_are_filled_before_the_next_begins(real_db, f):
+    """Each page but the last carries content into its lower half, as the reader sees it drawn by
+    pdftoppm. A fixed break before "How solid is this number?" left a page two-thirds empty under
+    a chart that had moved over, and a citation's last line sat alone on a fifth page."""
+    b = brief.build(real_db, f, "https://incidentlens.example.org/?" + f.to_query_string())
+    assert b.charts_png and b.robustness_png
+    pages = layout_check.pdf_pages(brief.render(b, "pdf"), dpi=50)
+    footer = round(16 / 297 * pages[0].height)  # the page number, 12 mm from the bottom
+    lowest = {}
+    for i, image in enumerate(pages[:-1], 1):
+        box = layout_check.ink_box(image.crop((0, 0, image.width, image.height - footer)))
+        lowest[i] = box[3] / image.height if box else 0.0
+    assert {i: round(y, 2) for i, y in lowest.items() if y < 0.55} == {}
+    texts = ["".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(brief.render(b, "pdf"))).pages]
+    citation = "".join(narrative.dataset_citation(b.version, b.date)["apa"].split())
+    assert sum(citation in t for t in texts) == 1  # whole, on one page
+
+
 def test_brief_chart_images_at_brief_width(page: Page, db):
     f = SCENARIOS["long filter"]
     figs = [charts.labelled_vs_assessed(queries.headline(db, f)), charts.by_year(queries.by_year(db, f), _words(db, f))]

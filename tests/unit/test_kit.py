@@ -83,6 +83,11 @@ def test_docx_brief_has_figures_table_and_numbered_notes(db, built):
     superscripts = [r for row in incidents.rows[1:] for r in row.cells[0].paragraphs[0].runs if r.font.superscript]
     assert superscripts, "table rows point to their numbered notes"
     assert db.version in body and LINK in body
+    # Sections follow on without a fixed page break (one left a page mostly empty under a chart);
+    # the headings' style keeps each with its first lines.
+    assert not doc.element.body.xpath('.//w:br[@w:type="page"]')
+    solid = next(p for p in doc.paragraphs if p.text == "How solid is this number?")
+    assert solid.style.paragraph_format.keep_with_next
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
@@ -183,3 +188,33 @@ def test_bundle_validates_against_its_own_datapackage(db, f, tmp_path):
 )
 def test_the_brief_page_says_what_the_table_will_hold(n, note):
     assert brief.MAX_TABLE_ROWS == 25 and brief.table_note(n) == note
+
+
+def test_every_incident_in_a_brief_has_a_source_note(real_db, monkeypatch):
+    """A brief's table cites a source for every incident it lists. It cited only originals, so the
+    two real incidents known only from reposts had none; their note now says it is a repost."""
+    monkeypatch.setattr(brief, "MAX_TABLE_ROWS", 1000)  # one brief that lists every real incident
+    b = brief.build(real_db, Filters(), LINK, with_charts=False)
+    assert len(b.table) == queries.count(real_db, Filters()) and all(b.table["notes"])
+    numbers = [int(n) for refs in b.table["notes"] for n in refs.split(",")]
+    assert numbers == list(range(1, len(b.notes) + 1))
+    assert sum("(a repost; " in n for n in b.notes) == 2
+    assert any("(a repost; original outlet: CompTIA)" in n for n in b.notes)
+
+
+def test_a_brief_paragraph_moves_to_the_next_page_whole_rather_than_split():
+    from fpdf import FPDF
+
+    def after(room_mm: float, words: int) -> tuple[int, float]:
+        """The page and the height written on it, for a paragraph begun `room_mm` above the break."""
+        pdf = FPDF(format="A4")
+        pdf.set_auto_page_break(True, margin=16)
+        pdf.add_page()
+        pdf.set_font("helvetica", "", 10)
+        pdf.set_y(pdf.h - 16 - room_mm)
+        brief_pdf._line(pdf, 5, "word " * words)
+        return pdf.page_no(), round(pdf.get_y() - pdf.t_margin)
+
+    assert after(8, 60) == (2, 15)  # three 5 mm lines, room for one: all three on the next page
+    assert after(30, 60) == (1, 297 - 10 - 16 - 30 + 15)  # room for all three: they stay
+    assert after(8, 12000)[0] > 2  # longer than a page: it flows on, as it must

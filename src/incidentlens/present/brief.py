@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -78,6 +79,20 @@ class Brief:
         return self.headline.n == 0
 
 
+UNNAMED_ORIGINAL = "original outlet not named"  # sources.repost_of when the repost names none
+
+
+def source_note(s: Any) -> str:
+    """One numbered note: outlet, date and address; a repost says so and names its original,
+    since some incidents are known only from reposts (2 in the real data)."""
+    date = f", {pd.Timestamp(s.published_date):%Y-%m-%d}" if pd.notna(s.published_date) else ""
+    if s.is_repost != "yes":
+        return f"{s.publisher}{date}. {s.url}"
+    original = UNNAMED_ORIGINAL if format.is_blank(s.repost_of) else str(s.repost_of)
+    of = original if original == UNNAMED_ORIGINAL else f"original outlet: {original}"
+    return f"{s.publisher}{date} (a repost; {of}). {s.url}"
+
+
 def build(db: Database, f: Filters, permalink: str, with_charts: bool = True, today: dt.date | None = None) -> Brief:
     today = today or dt.date.today()
     h = queries.headline(db, f)
@@ -88,11 +103,12 @@ def build(db: Database, f: Filters, permalink: str, with_charts: bool = True, to
     notes: list[str] = []
     rows = []
     for r in shown.itertuples():
-        cited = src[(src["incident_id"] == r.incident_id) & (src["is_repost"] == "no")].head(1)
+        own = src[src["incident_id"] == r.incident_id]
+        original = own[own["is_repost"] == "no"]
+        cited = (original if len(original) else own).head(1)  # a repost when it is all there is
         refs = []
         for s in cited.itertuples():
-            date = f", {pd.Timestamp(s.published_date):%Y-%m-%d}" if pd.notna(s.published_date) else ""
-            notes.append(f"{s.publisher}{date}. {s.url}")
+            notes.append(source_note(s))
             refs.append(str(len(notes)))
         victims = format.count_range(r.downstream_orgs_min, r.downstream_orgs_max)
         rows.append(

@@ -48,9 +48,8 @@ def render(b: Brief) -> bytes:
         doc.add_picture(io.BytesIO(png), width=Cm(17))
     if b.chart_note:
         doc.add_paragraph(f"(Charts not included: {b.chart_note})")
-    if not b.empty:
-        doc.add_page_break()
-        doc.add_heading("How solid is this number?", level=2)
+    if not b.empty:  # no fixed page break: it left a page mostly empty under the last chart
+        doc.add_heading("How solid is this number?", level=2)  # kept with what follows (style)
         doc.add_paragraph(b.robustness)
         t = doc.add_table(rows=1, cols=3)
         t.style = "Light Grid Accent 1"

@@ -13,6 +13,8 @@ FONT_DIR = Path("/usr/share/fonts/truetype/liberation")
 # Chinese, Japanese and Korean, for the labels sources used in their own language (Debian's
 # fonts-wqy-zenhei); without it such text is drawn as "?".
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+HEADING_KEEP_MM = 20  # a heading needs this much of its section below it on the same page
+ROBUSTNESS_MM = 90  # "How solid is this number?": its heading, sentence and the readings' table
 
 
 def render(b: Brief) -> bytes:
@@ -89,7 +91,7 @@ def render(b: Brief) -> bytes:
     if b.chart_note:
         _line(pdf, 5, _t(f"(Charts not included: {b.chart_note})", family))
     if not b.empty:
-        pdf.add_page()
+        _section_break(pdf, ROBUSTNESS_MM)
         _h2(pdf, family, "How solid is this number?")
         pdf.set_font(family, "", 10)
         _line(pdf, 5, _t(b.robustness, family))
@@ -170,11 +172,27 @@ def _t(text: str, family: str) -> str:
 
 
 def _line(pdf, height: float, text: str) -> None:
-    """A wrapped paragraph that leaves the cursor at the left margin of the next line."""
+    """A wrapped paragraph that leaves the cursor at the left margin of the next line; it starts a
+    new page rather than split (the citation's last line once sat alone on the brief's last page)."""
+    needed = pdf.multi_cell(0, height, text, align="L", dry_run=True, output="HEIGHT")
+    if pdf.will_page_break(needed) and needed < pdf.eph:
+        pdf.add_page()
     pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT", align="L")
 
 
+def _section_break(pdf, height: float) -> None:
+    """A new page only when the section's first `height` mm would not fit on this one: a fixed
+    break left a page two-thirds empty under a chart that had just moved over."""
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    else:
+        pdf.ln(6)
+
+
 def _h2(pdf, family: str, text: str) -> None:
+    """A section heading, kept on the page of the section's first lines."""
+    if pdf.will_page_break(7 + HEADING_KEEP_MM):
+        pdf.add_page()
     pdf.set_font(family, "B", 12.5)
     pdf.set_text_color(0, 70, 130)
     _line(pdf, 7, _t(text, family))
