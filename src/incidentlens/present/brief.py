@@ -88,8 +88,8 @@ def source_note(s: Any) -> str:
     date = f", {pd.Timestamp(s.published_date):%Y-%m-%d}" if pd.notna(s.published_date) else ""
     if s.is_repost != "yes":
         return f"{s.publisher}{date}. {s.url}"
-    original = UNNAMED_ORIGINAL if format.is_blank(s.repost_of) else str(s.repost_of)
-    of = original if original == UNNAMED_ORIGINAL else f"original outlet: {original}"
+    unnamed = format.is_blank(s.repost_of) or s.repost_of == UNNAMED_ORIGINAL
+    of = UNNAMED_ORIGINAL if unnamed else f"original outlet: {s.repost_of}"
     return f"{s.publisher}{date} (a repost; {of}). {s.url}"
 
 
