@@ -88,6 +88,22 @@ def test_explorer_download_has_every_filtered_row(page: Page, base_url, db):
     assert rows[0]["dataset_version"] == db.version
 
 
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_explorer_shows_the_year_and_counts_whole_on_a_laptop_screen(page: Page, base_url, width):
+    """The grid draws only the columns in view, and a right-aligned number cut at its edge looked
+    like a blank count beside another row's "unknown". The year and both counts must be in view
+    with a column after them, so that a title, not a number, is what the edge cuts."""
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{base_url}/explorer")
+    grid = page.get_by_test_id("stDataFrame")
+    grid.locator("th").first.wait_for(state="attached", timeout=TIMEOUT)
+    idle(page)
+    in_view = grid.locator("th").evaluate_all("els => els.map(e => e.textContent)")
+    numbers = ["Year", "Victim orgs (low)", "Victim orgs (high)"]
+    assert set(numbers) <= set(in_view), in_view
+    assert max(in_view.index(n) for n in numbers) < len(in_view) - 1, in_view
+
+
 def test_record_page_links_are_http_only(page: Page, base_url):
     page.goto(f"{base_url}/incident?id=2019-08-texas-municipalities-tsm")
     page.get_by_role("heading", name="Sources (").wait_for(timeout=TIMEOUT)

@@ -78,18 +78,21 @@ def _once_each(values: pd.Series, words: Callable[[Any], str]) -> pd.Series:
 
 
 def explorer(df: pd.DataFrame, package: Package, record_url: str) -> pd.DataFrame:
-    """The Explorer's rows: what it was called and what it was first, then the facts to sort by.
+    """The Explorer's rows: what it was called and what it was first, then the year and counts, then
+    the record link and title. The counts come before the title so that a narrow window cuts a
+    title, which is left-aligned and visibly cut, rather than a count: a right-aligned number cut
+    at the table's edge showed as a blank cell beside the "unknown" of rows without one.
     Labels are listed in vocabulary order, so 'MSP' comes first and 'No name given' last."""
     order = list(package.vocabulary("sources", "label_term"))
     return pd.DataFrame(
         {
             CALLED: _once_each(df["label_terms"], lambda v: labels(package, sorted(v, key=order.index))),
             WAS: _once_each(df["provider_type"], lambda v: label(package, v)),
-            "Incident": df["title"],
-            "Record": [f"{record_url}?id={i}" for i in df["incident_id"]],
             "Year": pd.to_datetime(df["attack_date"]).dt.year.astype("Int64"),
             "Victim orgs (low)": df["downstream_orgs_min"].astype("Int64"),
             "Victim orgs (high)": df["downstream_orgs_max"].astype("Int64"),
+            "Record": [f"{record_url}?id={i}" for i in df["incident_id"]],
+            "Incident": df["title"],
             "Sector": _once_each(df["victim_sectors"], lambda v: labels(package, v)),
             "Country": _once_each(df["countries"], lambda v: labels(package, v)),
             "Provider": df["provider_name"].map(provider_name),

@@ -41,18 +41,18 @@ def incidents(df: pd.DataFrame) -> None:
         placeholder=UNKNOWN,
         lazy=True,
         column_config={
-            "Victim orgs (low)": st.column_config.NumberColumn(help=COUNTS_HELP),
-            "Victim orgs (high)": st.column_config.NumberColumn(help=COUNTS_HELP),
-            "Record": st.column_config.LinkColumn("Record", display_text="open", width=60),
-            "Incident": st.column_config.TextColumn(width=360),
+            "Victim orgs (low)": st.column_config.NumberColumn(help=COUNTS_HELP, width=110),
+            "Victim orgs (high)": st.column_config.NumberColumn(help=COUNTS_HELP, width=110),
+            "Record": st.column_config.LinkColumn("Record", display_text="open", width=56),
+            "Incident": st.column_config.TextColumn(width=300),
             CALLED: st.column_config.TextColumn(
-                width=240,
+                width=180,
                 help="Every label the sources used for the provider (a repost counts once, for its original).",
             ),
             WAS: st.column_config.TextColumn(
-                width=150, help="The provider type coded from evidence of what it sold and did."
+                width=130, help="The provider type coded from evidence of what it sold and did."
             ),
-            "Year": st.column_config.NumberColumn(format="%d"),
+            "Year": st.column_config.NumberColumn(format="%d", width=56),
         },
     )
 
