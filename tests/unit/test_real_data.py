@@ -160,3 +160,22 @@ def test_release_notes_name_an_incident_over_each_record_entry():
     for line in headings:
         named = line.split("`")[1] if line.count("`") >= 2 else ""
         assert named in ids or ("`" not in line and len(line) > 8), line
+
+
+def test_release_corrections_table_adds_up_to_its_per_record_list():
+    """The corrections-by-category total plus the lines that record an added incident is the
+    number of lines in the per-record list, and the caption states all three numbers: a reader
+    who counted the list (940) against the table (936) found no word on the difference."""
+    notes = _latest_release((REAL / "CHANGELOG.md").read_text(encoding="utf-8"))
+    summary, per_record = notes.split("### Per-record corrections", 1)
+    table = summary.split("**Corrections by category**", 1)[1].split("\n\n", 2)[1]
+    total = sum(int(row.split("|")[2]) for row in table.splitlines()[2:])
+    lines = [line for line in per_record.splitlines() if line.startswith("- ")]
+    added = [
+        line for line in lines if line.startswith("- incident_id — (blank) → ") and "deferred" not in line.split(":")[0]
+    ]
+    assert len(lines) == total + len(added)
+    caption = summary.split("**Corrections by category**", 1)[1].split("\n", 1)[0]
+    assert f"other {len(added)} lines" in caption and f"{len(lines)} lines for {total} corrections" in caption
+    for line in added:
+        assert f"`{line.split(' → ')[1].split(' ')[0]}`" in caption
