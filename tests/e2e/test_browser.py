@@ -88,20 +88,28 @@ def test_explorer_download_has_every_filtered_row(page: Page, base_url, db):
     assert rows[0]["dataset_version"] == db.version
 
 
+SHORT_COLUMNS = {
+    "/explorer": ["Year", "Victim orgs (low)", "Victim orgs (high)"],
+    "/policy": ["Date", "Where", "Kind", "Status"],
+}
+
+
 @pytest.mark.parametrize("width", [1280, 1400])
-def test_explorer_shows_the_year_and_counts_whole_on_a_laptop_screen(page: Page, base_url, width):
-    """The grid draws only the columns in view, and a right-aligned number cut at its edge looked
-    like a blank count beside another row's "unknown". The year and both counts must be in view
-    with a column after them, so that a title, not a number, is what the edge cuts."""
+@pytest.mark.parametrize("path", sorted(SHORT_COLUMNS))
+def test_short_columns_are_whole_on_a_laptop_screen(page: Page, base_url, path, width):
+    """The grid draws only the columns in view, and the table's edge cut whatever it reached: a
+    right-aligned count cut there looked like a blank beside another row's "unknown", and a
+    status read "Pub". The short columns must be in view with a column after them, so that the
+    edge cuts a title instead."""
     page.set_viewport_size({"width": width, "height": 800})
-    page.goto(f"{base_url}/explorer")
-    grid = page.get_by_test_id("stDataFrame")
+    page.goto(f"{base_url}{path}")
+    grid = page.get_by_test_id("stDataFrame").first
     grid.locator("th").first.wait_for(state="attached", timeout=TIMEOUT)
     idle(page)
     in_view = grid.locator("th").evaluate_all("els => els.map(e => e.textContent)")
-    numbers = ["Year", "Victim orgs (low)", "Victim orgs (high)"]
-    assert set(numbers) <= set(in_view), in_view
-    assert max(in_view.index(n) for n in numbers) < len(in_view) - 1, in_view
+    short = SHORT_COLUMNS[path]
+    assert set(short) <= set(in_view), in_view
+    assert max(in_view.index(n) for n in short) < len(in_view) - 1, in_view
 
 
 def test_record_page_links_are_http_only(page: Page, base_url):

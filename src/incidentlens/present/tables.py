@@ -197,15 +197,16 @@ def by_dimension(df: pd.DataFrame, package: Package, what: str) -> pd.DataFrame:
 
 
 def policy_actions(acts: pd.DataFrame, package: Package) -> pd.DataFrame:
-    """The government actions, numbered as on the timeline's markers."""
+    """The government actions, numbered as on the timeline's markers. Status comes before the
+    title: a long title pushed it past the table's edge on a laptop screen, where it read "Pub"."""
     return pd.DataFrame(
         {
             "No.": range(1, len(acts) + 1),
             "Date": [date_as_known(d, p) for d, p in zip(acts["date"], acts["date_precision"])],
             "Where": acts["jurisdictions"].map(", ".join),
             "Kind": acts["kind"].map(lambda v: label(package, v)),
-            "Title": acts["title"],
             "Status": acts["status"].map(lambda v: label(package, v)),
+            "Title": acts["title"],
             "Provider types named": acts["provider_types_named"].map(lambda v: labels(package, v)),
             "Sources": acts["source_urls"].map(len),
         }
