@@ -7,6 +7,7 @@ from incidentlens import ui
 from incidentlens.present import format, tables
 from incidentlens.query import queries
 from incidentlens.ui import record as show
+from incidentlens.ui.tables import whole
 
 incident_id = str(st.query_params.get("id", ""))[:120]
 db, f = ui.start("pages/incident.py", lambda db: show.heading(db, incident_id))
@@ -33,7 +34,7 @@ st.subheader("Label timeline")
 timeline = tables.label_timeline(src, pkg)
 st.caption(format.undated_note(len(src) - len(timeline), len(src)))
 if not timeline.empty:
-    st.dataframe(timeline, hide_index=True, width="stretch")
+    whole(timeline)
 
 # Drawn only when opened (as is the correction helper): the first view of a record does not need
 # the fields table, and loading its code delayed the page (browser benchmark).
@@ -43,6 +44,6 @@ fields_box = st.expander(
     on_change="rerun",
 )
 if fields_box.open:
-    fields_box.table(tables.record_fields(record, pkg), hide_index=True)
+    whole(tables.record_fields(record, pkg), fields_box)
 show.correction(db, record)
 st.page_link("pages/explorer.py", label="Back to the Explorer", icon=":material/arrow_back:")

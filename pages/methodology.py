@@ -35,14 +35,14 @@ if dictionary.open:
         show.csv_download(everything, f"incidentlens-{db.version}-data-dictionary.csv", "dl_dictionary")
         for name, part in everything.groupby("File", sort=False):
             st.markdown(f"#### `{name}`")
-            st.table(part.drop(columns="File"), hide_index=True)
+            show.whole(part.drop(columns="File"))
 if vocab.open:
     with vocab:
         for res in pkg.resource_names():
             for field in pkg.fields(res):
                 if field.vocabulary:
                     st.markdown(f"#### {format.field_name(field)} (`{res}.{field.name}`)")
-                    st.table(tables.vocabulary(pkg, res, field.name), hide_index=True)
+                    show.whole(tables.vocabulary(pkg, res, field.name))
 if changes.open:
     with changes:
         path = db.directory / "CHANGELOG.md"

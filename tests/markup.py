@@ -70,14 +70,21 @@ def plotly_injected(spec: str) -> list[str]:
     return [text for text in _strings(json.loads(spec)) if PLOTLY.search(text)]
 
 
+def table_texts(df) -> list[str]:
+    """The header and the text cells of a table element's frame."""
+    cells = [v for v in df.to_numpy().ravel() if isinstance(v, str)]
+    return [str(c) for c in df.columns] + cells
+
+
 def _nodes(node):
     yield node
     for child in getattr(node, "children", {}).values():
         yield from _nodes(child)
 
 
-# Elements that show their text literally, and proto fields that are not shown as text.
-LITERAL = {"code", "text", "json", "dataframe", "arrow_data_frame", "table", "exception"}
+# Elements that show their text literally, and proto fields that are not shown as text. Not
+# `table`: st.table renders Markdown in its cells (a browser showed a link and bold text there).
+LITERAL = {"code", "text", "json", "dataframe", "arrow_data_frame", "exception"}
 PLAIN_OPTIONS = {"selectbox", "multiselect"}  # their options show as plain text; radio and pills render Markdown
 NOT_SHOWN = {
     "id",
@@ -125,6 +132,10 @@ def page_markup(at) -> list[tuple[str, str, list[str]]]:
                 continue
             if node.type == "plotly_chart":
                 found += [(node.type, text[:120], ["plotly HTML"]) for text in plotly_injected(proto.spec)]
+                continue
+            if node.type == "table":
+                cells = table_texts(node.value)
+                found += [(node.type, text[:120], kinds) for text in cells if (kinds := injected(text))]
                 continue
             skip = NOT_SHOWN | ({"options"} if node.type in PLAIN_OPTIONS else set())
             for text in _texts(proto, skip):

@@ -112,6 +112,20 @@ def test_short_columns_are_whole_on_a_laptop_screen(page: Page, base_url, path, 
     assert max(in_view.index(n) for n in short) < len(in_view) - 1, in_view
 
 
+def test_record_label_timeline_shows_who_said_it_whole(page: Page, base_url):
+    """The label timeline's last column, who said the label, was cut at the table's edge on a
+    laptop screen ("the publisher it"). It is drawn whole now: no cell is wider than its box."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{base_url}/incident?id=2021-07-kaseya-vsa")
+    page.get_by_role("heading", name="Label timeline").wait_for(timeout=TIMEOUT)
+    idle(page)
+    table = page.get_by_test_id("stTable").first
+    assert "the publisher itself" in table.inner_text()
+    cut = table.locator("td, th").evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length")
+    box, main = table.bounding_box(), page.get_by_test_id("stMain").bounding_box()
+    assert cut == 0 and box["x"] + box["width"] <= main["x"] + main["width"]
+
+
 def test_record_page_links_are_http_only(page: Page, base_url):
     page.goto(f"{base_url}/incident?id=2019-08-texas-municipalities-tsm")
     page.get_by_role("heading", name="Sources (").wait_for(timeout=TIMEOUT)

@@ -4,6 +4,7 @@ and the Explorer's downloads of every matching row."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -55,6 +56,14 @@ def incidents(df: pd.DataFrame) -> None:
             "Year": st.column_config.NumberColumn(format="%d", width=56),
         },
     )
+
+
+def whole(df: pd.DataFrame, where: Any = st) -> None:
+    """A small table drawn whole, its text wrapped rather than cut at a column's edge. st.table
+    reads Markdown in its cells (a browser showed a link and bold text there), so every text cell
+    and heading is escaped and shows as written."""
+    shown = df.rename(columns=plain).map(lambda v: plain(v) if isinstance(v, str) else v)
+    where.table(shown, hide_index=True)
 
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str) -> None:
