@@ -34,7 +34,7 @@ st.subheader("Label timeline")
 timeline = tables.label_timeline(src, pkg)
 st.caption(format.undated_note(len(src) - len(timeline), len(src)))
 if not timeline.empty:
-    whole(timeline)
+    whole(timeline, unbroken=("Date",))
 
 # Drawn only when opened (as is the correction helper): the first view of a record does not need
 # the fields table, and loading its code delayed the page (browser benchmark).

@@ -124,6 +124,12 @@ def test_record_label_timeline_shows_who_said_it_whole(page: Page, base_url):
     cut = table.locator("td, th").evaluate_all("els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length")
     box, main = table.bounding_box(), page.get_by_test_id("stMain").bounding_box()
     assert cut == 0 and box["x"] + box["width"] <= main["x"] + main["width"]
+    # Each date on one line: it had broken at a hyphen ("2021-07-" / "03").
+    date_lines = table.locator("tbody tr td:first-child p").evaluate_all(
+        "els => els.map(e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size; })"
+    )
+    assert len(date_lines) == 4 and set(date_lines) == {1}
 
 
 def test_record_page_links_are_http_only(page: Page, base_url):

@@ -58,12 +58,18 @@ def incidents(df: pd.DataFrame) -> None:
     )
 
 
-def whole(df: pd.DataFrame, where: Any = st) -> None:
+def whole(df: pd.DataFrame, where: Any = st, unbroken: tuple[str, ...] = ()) -> None:
     """A small table drawn whole, its text wrapped rather than cut at a column's edge. st.table
     reads Markdown in its cells (a browser showed a link and bold text there), so every text cell
-    and heading is escaped and shows as written."""
+    and heading is escaped and shows as written. Columns named in `unbroken` (dates) are kept at
+    their longest value's width: at 1280 px the timeline's dates broke at a hyphen ("2021-07-" /
+    "03"). A min-width, not a no-wrap style: the cell's own Markdown block overrides no-wrap."""
     shown = df.rename(columns=plain).map(lambda v: plain(v) if isinstance(v, str) else v)
-    where.table(shown, hide_index=True)
+    styled = shown.style
+    for column in unbroken:
+        longest = int(df[column].astype(str).str.len().max()) if len(df) else 0
+        styled = styled.set_properties(subset=[plain(column)], **{"min-width": f"calc({longest}ch + 1.5rem)"})
+    where.table(styled, hide_index=True)
 
 
 def csv_download(df: pd.DataFrame, file_name: str, key: str) -> None:
