@@ -38,7 +38,7 @@ st.caption(
     "The same shares recomputed under each defensible reading of the data: the range is what a "
     "witness can quote. Methodology explains each reading."
 )
-ui.chart(v.robustness, v.robustness_rows, "overview_robustness", "")
+ui.chart(v.robustness, v.readings_table, "overview_robustness", "")
 
 st.subheader("What was behind the MSP label?")
 ui.chart(v.key, v.key_table, "overview_key", "")

@@ -21,7 +21,7 @@ def test_chart_table_switch_replaces_only_that_chart(monkeypatch, fixture_dir):
     assert not at.exception
     assert len(at.get("plotly_chart")) == charts - 1
     assert len(at.dataframe) == tables + 1
-    assert "assessed type" in at.dataframe[-1].value.columns
+    assert "Assessed as" in at.dataframe[-1].value.columns
     assert [m.value for m in at.metric] == metrics
 
     at.button_group(key="view_overview_key").set_value("Chart").run()

@@ -11,7 +11,7 @@ import pytest
 from counting import counted
 
 from incidentlens.present import format, tables
-from incidentlens.query import compare, policy, queries
+from incidentlens.query import answer, compare, policy, queries
 from incidentlens.query.filters import Filters
 from paths import FIXTURE
 
@@ -380,11 +380,27 @@ def test_dictionary_lists_every_column_of_every_file(pkg):
 def test_labelled_by_type_table_has_a_row_per_type_with_the_headline_shares(db):
     h = queries.headline(db, Filters())
     df = tables.labelled_by_type(h)
-    assert list(df["assessed type"]) == [t.label for t in h.labelled_by_type]
-    assert (df["of labelled MSP"] == h.labelled.k).all()
-    assert df["incidents"].sum() == h.labelled.k
-    msp = df.set_index("assessed type").loc[next(t.label for t in h.labelled_by_type if t.code == "msp")]
-    assert (msp["incidents"], msp["95% CI low"]) == (h.labelled_share("msp").k, h.labelled_share("msp").low)
+    assert list(df["Assessed as"]) == [t.label for t in h.labelled_by_type]
+    assert (df["Of labelled MSP"] == h.labelled.k).all()
+    assert df["Incidents"].sum() == h.labelled.k
+    msp_share = h.labelled_share("msp")
+    msp = df.set_index("Assessed as").loc[next(t.label for t in h.labelled_by_type if t.code == "msp")]
+    # Written as the headline writes it: "28% (95% CI 16–45%)" reads "28%" and "16%–45%" here.
+    assert f"{msp['Share']} (95% CI {msp['95% CI']})".replace("%–", "–") == msp_share.percent()
+    assert msp["Incidents"] == msp_share.k
+    assert set(df.iloc[:, -1]) == {"yes" if h.labelled.k < 10 else "no"}
+
+
+def test_readings_table_writes_each_reading_as_the_sentence_does(db):
+    _, items = answer.of(db, Filters())
+    df = tables.readings(items)
+    assert len(df) == 2 * len(items) and list(df.columns)[-1] == "What the reading does"
+    pairs = [(reading, s) for reading in items for s in reading.shares.values()]
+    for (_, row), (r, s) in zip(df.iterrows(), pairs):
+        assert (row["Reading"], row["Incidents"], row["Of labelled MSP"]) == (r.label, s.k, s.n)
+        assert f"{row['Share']} (95% CI {row['95% CI']})".replace("%–", "–") == s.percent()
+    empty = tables.readings(answer.of(db, Filters(q="no such incident anywhere"))[1])
+    assert set(empty["Share"]) == {"n/a"} and set(empty["95% CI"]) == {format.EMPTY}
 
 
 def test_by_quarter_names_quarters_and_keeps_the_unplaced_rows(db, pkg):

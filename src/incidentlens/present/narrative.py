@@ -263,24 +263,6 @@ def cite_answer(a: Answer, h: Headline, permalink: str, today: dt.date | None = 
     return f"{answer_sentence(a)} ({a.filter_words}.) {_source(h, permalink, today)}"
 
 
-def robustness_rows(items: list[Reading]) -> list[dict]:
-    """The robustness chart's table view: one row per reading and measure."""
-    return [
-        {
-            "reading": r.label,
-            "measure": "provider an MSP" if m == "msp" else "provider a break/fix shop",
-            "incidents": s.k,
-            "of labelled MSP": s.n,
-            "share": s.share,
-            "95% CI low": s.low,
-            "95% CI high": s.high,
-            "what the reading does": r.explanation,
-        }
-        for r in items
-        for m, s in r.shares.items()
-    ]
-
-
 def robustness_title(items: list[Reading]) -> str:
     """A chart title short enough for the canvas: both ranges, in points."""
     parts = []

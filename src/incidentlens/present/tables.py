@@ -27,28 +27,53 @@ from incidentlens.present.format import (
     quarter,
     share_cell,
 )
+from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
+from incidentlens.query.stats import SMALL_SAMPLE, Share
 
 CALLED, WAS = "What sources called it", "What it was"
 SEP = "\x1f"  # joins a list's codes into one key (no code holds it)
 
 
 def labelled_by_type(h: Headline) -> pd.DataFrame:
-    """The Overview key chart as a table: per assessed type, its share of the labelled-MSP incidents."""
+    """The Overview key chart as a table: per assessed type, its share of the labelled-MSP
+    incidents, written as the page writes it ("28%", "16%–45%") rather than as 0.2813."""
     return pd.DataFrame(
         [
             {
-                "assessed type": t.label,
-                "incidents": t.share.k,
-                "of labelled MSP": t.share.n,
-                "share": t.share.share,
-                "95% CI low": t.share.low,
-                "95% CI high": t.share.high,
-                "small sample": t.share.small_sample,
+                "Assessed as": t.label,
+                "Incidents": t.share.k,
+                "Of labelled MSP": t.share.n,
+                **_share_cells(t.share),
+                f"Small sample (under {SMALL_SAMPLE})": "yes" if t.share.small_sample else "no",
             }
             for t in h.labelled_by_type
         ]
     )
+
+
+def readings(items: list[Reading]) -> pd.DataFrame:
+    """The robustness chart as a table: one row per reading and measure, the explanation last
+    (it is the long column, and a laptop screen cuts the last one)."""
+    return pd.DataFrame(
+        [
+            {
+                "Reading": r.label,
+                "Provider was": "an MSP" if m == "msp" else "a break/fix shop",
+                "Incidents": s.k,
+                "Of labelled MSP": s.n,
+                **_share_cells(s),
+                "What the reading does": r.explanation,
+            }
+            for r in items
+            for m, s in r.shares.items()
+        ]
+    )
+
+
+def _share_cells(s: Share) -> dict[str, str]:
+    ci = EMPTY if s.share is None else f"{pct(s.low)}–{pct(s.high)}"
+    return {"Share": pct(s.share), "95% CI": ci}
 
 
 def _ci(df: pd.DataFrame) -> pd.Series:

@@ -33,7 +33,7 @@ class View:
     answer: Answer
     readings: list[Reading]
     robustness: go.Figure
-    robustness_rows: pd.DataFrame
+    readings_table: pd.DataFrame
     key: go.Figure
     key_table: pd.DataFrame
     takeaways: list[str]
@@ -52,7 +52,7 @@ def _view(directory: str, version: str, f: Filters, _db: Database) -> View:
         answer=ans,
         readings=readings,
         robustness=charts.robustness(readings, narrative.robustness_title(readings), ans.filter_words),
-        robustness_rows=pd.DataFrame(narrative.robustness_rows(readings)),
+        readings_table=tables.readings(readings),
         key=charts.labelled_vs_assessed(h),
         key_table=tables.labelled_by_type(h),
         takeaways=narrative.takeaways(h),
