@@ -132,6 +132,30 @@ def test_record_label_timeline_shows_who_said_it_whole(page: Page, base_url):
     assert len(date_lines) == 4 and set(date_lines) == {1}
 
 
+@pytest.mark.parametrize("width", [1280, 1400])
+def test_policy_marker_numbers_do_not_touch(page: Page, base_url, width):
+    """The timeline's action numbers are how a reader finds an action in the table below; two of
+    them 4 months apart ran together as "1112" at 1280 px."""
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{base_url}/policy")
+    chart = page.locator(".js-plotly-plot", has_text="government action")
+    labels = chart.locator(".scatterlayer .textpoint text")
+    labels.first.wait_for(timeout=TIMEOUT)
+    idle(page)
+    boxes = labels.evaluate_all(
+        "els => els.map(e => { const b = e.getBoundingClientRect();"
+        " return [e.textContent, b.left, b.top, b.right, b.bottom]; })"
+    )
+    assert len(boxes) >= 20
+    touching = [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[1] < b[3] + 2 and b[1] < a[3] + 2 and a[2] < b[4] and b[2] < a[4]
+    ]
+    assert touching == []
+
+
 def test_record_page_links_are_http_only(page: Page, base_url):
     page.goto(f"{base_url}/incident?id=2019-08-texas-municipalities-tsm")
     page.get_by_role("heading", name="Sources (").wait_for(timeout=TIMEOUT)

@@ -485,8 +485,10 @@ def alt_text(fig: go.Figure) -> str:
     return fig.layout.meta["summary"]
 
 
-def marker_lanes(dates: list, min_gap_days: int = 120) -> list[int]:
-    """A lane per marker so that no two markers closer than `min_gap_days` share a height."""
+def marker_lanes(dates: list, min_gap_days: int = 180) -> list[int]:
+    """A lane per marker so that no two markers closer than `min_gap_days` share a height. At 120
+    days two-digit numbers 4 months apart touched on a laptop screen ("1112" at 1280 px); 180
+    spreads them with the real actions still in three lanes."""
     lanes: list[int] = []
     last: dict[int, pd.Timestamp] = {}
     for d in (pd.Timestamp(x) for x in dates):
