@@ -59,15 +59,22 @@ def _strings(value) -> list[str]:
     return [s for item in value for s in _strings(item)] if isinstance(value, list) else []
 
 
+# Tags that would style or link the marker. Not <br>: it holds no text, and the app's own line
+# breaks in wrapped chart titles come before escaped text (a hostile "<br>" arrives as "&lt;br&gt;").
 PLOTLY = re.compile(
-    rf"<a\s[^>]*{MARKER}|<a\s[^>]*>[^<]*{MARKER}|<(b|i|em|sup|sub|span|br)\b[^>]*>[^<]*{MARKER}", re.IGNORECASE
+    rf"<a\s[^>]*{MARKER}|<a\s[^>]*>[^<]*{MARKER}|<(b|i|em|sup|sub|span)\b[^>]*>[^<]*{MARKER}", re.IGNORECASE
 )
 
 
 def plotly_injected(spec: str) -> list[str]:
     """Plotly renders a subset of HTML (<a href>, <b>, <br> ...) in titles, labels and hovers:
-    the strings of a figure's JSON that carry the marker inside such a tag."""
-    return [text for text in _strings(json.loads(spec)) if PLOTLY.search(text)]
+    the strings of a figure's JSON that carry the marker inside such a tag. The layout's `meta`
+    (the title as written, for exports) is drawn only through a `%{meta}` template, so it is read
+    only if some text uses one."""
+    figure = json.loads(spec)
+    if "%{meta" not in spec:
+        figure.get("layout", {}).pop("meta", None)
+    return [text for text in _strings(figure) if PLOTLY.search(text)]
 
 
 def table_texts(df) -> list[str]:

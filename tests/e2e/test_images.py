@@ -96,7 +96,7 @@ def _check_svg(page: Page, fig: go.Figure, width: int = 1100) -> list[str]:
     texts = " ".join(b.text for b in boxes)
     if "incidentlens.example.org" not in texts or "NIS2" not in texts:
         problems.append("the source line or the definitions are missing")
-    if fig.layout.title.text.split()[0] not in texts:
+    if charts.title_of(fig).split()[0] not in texts:
         problems.append("the title is missing")
     return problems
 
@@ -123,7 +123,7 @@ def test_every_chart_function_has_a_case():
 def test_chart_image_text_is_inside_and_apart(page: Page, db, chart, scenario):
     figs = BUILDERS[chart](db, SCENARIOS[scenario])
     assert figs
-    problems = {fig.layout.title.text: p for fig in figs if (p := _check_svg(page, fig))}
+    problems = {charts.title_of(fig): p for fig in figs if (p := _check_svg(page, fig))}
     assert problems == {}
 
 
@@ -168,7 +168,8 @@ def test_image_layout_does_not_depend_on_the_active_template(page: Page, db, tem
 
 def test_a_long_title_and_link_are_wrapped_inside_a_narrow_image(page: Page, db):
     fig = charts.by_year(queries.by_year(db, Filters()), "all incidents")
-    fig.update_layout(title_text="A finding stated at length " * 8, title_subtitle_text="with its filter " * 20)
+    long_text = {"title": "A finding stated at length " * 8, "subtitle": "with its filter " * 20}
+    fig.update_layout(meta={**fig.layout.meta, **long_text})
     link = "https://incidentlens.example.org/explorer?q=" + "x" * 400
     svg = images.render(images.with_furniture(fig, link, width=600), "svg").decode()
     w, h, boxes = layout_check.text_boxes(page, svg)

@@ -4,13 +4,14 @@ the chart's table view)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
 import pytest
 
 from incidentlens.data.schema import load_package
-from incidentlens.present import charts, narrative
+from incidentlens.present import charts, narrative, textfit
 from incidentlens.query import answer, policy, queries
 from incidentlens.query.filters import Filters
 
@@ -50,7 +51,7 @@ def test_each_chart_states_its_finding_in_one_or_two_sentences(real_db, name):
         assert 1 <= sentences(text) <= 2, (chart, text)
         assert text.endswith(".") and "…" not in text and len(text) <= 400, (chart, text)
         assert not CODE.search(text), (chart, text)  # labels and phrases, never codes
-        assert text != fig.layout.title.text
+        assert text != charts.title_of(fig)
 
 
 def test_labelled_summary_uses_type_phrases_and_keeps_zero_counts(real_db):
@@ -164,3 +165,25 @@ def test_no_takeaway_says_assessed_as_of_unknown_type(real_db):
     assert narrative._providers(["cloud_hosting", "unknown"]) == (
         "providers assessed as a cloud or hosting provider or providers of unknown type"
     )
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_each_chart_title_is_drawn_in_lines_a_laptop_shows_whole_with_nothing_lost(real_db, name):
+    for chart, fig in every_chart(real_db, FILTERS[name]).items():
+        for drawn, written, size, bold in (
+            (fig.layout.title.text, charts.title_of(fig), charts.PAGE_TITLE_SIZE, True),
+            (fig.layout.title.subtitle.text, charts.subtitle_of(fig), charts.PAGE_SUBTITLE_SIZE, False),
+        ):
+            lines = [html.unescape(line) for line in drawn.split("<br>")]
+            assert " ".join(lines) == " ".join(written.split()), chart
+            assert all(textfit.text_width(line, size, bold) <= charts.PAGE_TEXT_WIDTH for line in lines), chart
+
+
+def test_balanced_lines_keep_the_count_and_even_out_the_last():
+    title = "146 incidents by quarter, with 23 government actions on MSPs and IT providers"
+    greedy, even = textfit.wrap(title, 16, 540, bold=True), textfit.balanced(title, 16, 540, bold=True)
+    assert greedy[-1] == "providers" and len(even) == len(greedy) == 2
+    assert " ".join(even) == title
+    widths = [textfit.text_width(line, 16, bold=True) for line in even]
+    assert max(widths) <= 540 and min(widths) > 0.7 * max(widths)
+    assert textfit.balanced("short", 16, 540) == ["short"]

@@ -45,11 +45,11 @@ def pct(x: float) -> str:
 
 
 def title(fig: go.Figure) -> str:
-    return fig.layout.title.text
+    return charts.title_of(fig)
 
 
 def subtitle(fig: go.Figure) -> str:
-    return fig.layout.title.subtitle.text
+    return charts.subtitle_of(fig)
 
 
 # ---- takeaways ---------------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def test_a_one_incident_view_reads_in_the_singular_in_every_chart(db):
         *(charts.by_dimension(queries.by_dimension(db, f, key), key, words) for key in ("sector", "country")),
         charts.policy_timeline(policy.quarterly(db, f), policy.actions(db), words),
     ]
-    texts = [t for fig in figures for t in (fig.layout.title.text, fig.layout.title.subtitle.text)]
+    texts = [t for fig in figures for t in (title(fig), subtitle(fig))]
     texts += [charts.alt_text(fig) for fig in figures]
     assert not [t for t in texts if "1 incidents" in t or " 1 government actions" in t], texts
 
@@ -333,8 +333,8 @@ def test_one_labelled_incident_is_counted_in_the_singular_under_the_key_chart(db
     h = queries.headline(db, f)
     assert (h.n, h.labelled.k) == (1, 1)
     fig = charts.labelled_vs_assessed(h)
-    assert fig.layout.title.subtitle.text.startswith("n = 1 labelled-MSP incident;")
-    assert fig.layout.title.text.startswith("Of 1 incident publicly labelled an MSP attack, ")
+    assert subtitle(fig).startswith("n = 1 labelled-MSP incident;")
+    assert title(fig).startswith("Of 1 incident publicly labelled an MSP attack, ")
 
 
 def test_one_labelled_incident_of_two_reads_in_the_singular(db):
@@ -455,7 +455,7 @@ def test_an_incident_with_no_single_quarter_is_counted_not_drawn(db):
     drawn = [(str(x)[:10], y) for t in fig.data if t.type == "bar" for x, y in zip(t.x, t.y)]
     assert sum(y for _, y in drawn) == 5 and not any(x.startswith("2025") for x, _ in drawn)
     assert title(fig).startswith("6 incidents by quarter")
-    assert fig.layout.title.subtitle.text.startswith("n = 6 (1 not drawn: no single quarter);")
+    assert subtitle(fig).startswith("n = 6 (1 not drawn: no single quarter);")
     assert charts.alt_text(fig).startswith(
         "5 incidents from 2020 Q2 to 2024 Q2 (1 more, with no single quarter, not drawn), at most 1 in any quarter"
     )

@@ -12,12 +12,20 @@ from incidentlens.data.schema import humanise, load_package
 from incidentlens.present import narrative
 from incidentlens.present.format import date_as_known, quarter
 from incidentlens.present.narrative import incidents as _incidents
+from incidentlens.present.textfit import balanced
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
 from incidentlens.query.stats import SMALL_SAMPLE
 
 # Colours (Okabe–Ito, grey for "unknown") and labels come from data/datapackage.json.
 FONT = "Liberation Sans, Arial, sans-serif"
+
+
+# On the page: the title in the dashboard's 16 px and the subtitle in 11 px, wrapped to a width
+# that the chart has on a 1024 px screen with the sidebar open (564 px); plotly draws one line
+# however long, and at 1280 px the Overview's key title ran past the chart's edge.
+PAGE_TITLE_SIZE, PAGE_SUBTITLE_SIZE, PAGE_TEXT_WIDTH = 16, 11, 540
+TITLE_PAD, LINE_PITCH = 20, 1.35  # space above the title; line pitch as a multiple of the size
 
 
 def figure(
@@ -33,40 +41,60 @@ def figure(
 ) -> go.Figure:
     """The chart in one `go.Figure` call, in house style: finding as title, n and filter as
     subtitle, light grid, legend at the right; `summary` (one or two sentences on the finding,
-    shown under the chart) is kept in the layout's `meta` for alt_text. Plotly validates the whole
-    spec once this way (about 2 ms), where building it step by step (add_bar, update_layout,
-    update_xaxes, …) validated it again at every step (10–25 ms a chart, on every new filter).
+    shown under the chart) is kept in the layout's `meta` for alt_text, with the title and
+    subtitle as written (`title_of`), since the drawn ones carry line breaks. Plotly validates the
+    whole spec once this way (about 2 ms), where building it step by step (add_bar,
+    update_layout, update_xaxes, …) validated it again at every step (10–25 ms a chart, on every
+    new filter).
 
+    The title block starts at the chart's left edge, not the plot's (a chart with long axis labels
+    had 200 px less for it), and the chart grows by the extra lines so the plot keeps its height.
     Margins and automatic margins are explicit because the active plotly template may turn them
     off (Streamlit's does); images set their own template and margins (images.with_furniture)."""
     grid = {"gridcolor": "#e5e5e5", "zeroline": False, "automargin": True}
+    title_lines = balanced(title, PAGE_TITLE_SIZE, PAGE_TEXT_WIDTH, bold=True)
+    subtitle_lines = balanced(subtitle, PAGE_SUBTITLE_SIZE, PAGE_TEXT_WIDTH)
+    extra = LINE_PITCH * (PAGE_TITLE_SIZE * (len(title_lines) - 1) + PAGE_SUBTITLE_SIZE * (len(subtitle_lines) - 1))
     return go.Figure(
         data=traces,
         layout={
             **layout,
             "title": {
-                "text": _literal(title),
-                "subtitle": {"text": _literal(subtitle)},
+                "text": lines_markup(title_lines),
+                "subtitle": {"text": lines_markup(subtitle_lines)},
                 "x": 0,
-                "xref": "paper",
+                "xref": "container",
                 "xanchor": "left",
+                "y": 1,
+                "yref": "container",
+                "yanchor": "top",
+                "pad": {"t": TITLE_PAD},
             },
             "font": {"family": FONT, "size": 13},
-            "height": height,
-            "margin": {"l": 10, "r": 10, "t": 90, "b": 40},
+            "height": round(height + extra),
+            "margin": {"l": 10, "r": 10, "t": round(90 + extra), "b": 40},
             "plot_bgcolor": "white",
             "legend": {**layout.get("legend", {}), "orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"},
-            "meta": {"summary": summary},
+            "meta": {"summary": summary, "title": title, "subtitle": subtitle},
             "xaxis": {**(xaxis or {}), **grid},
             "yaxis": {**(yaxis or {}), **grid, "ticklabelstandoff": 6},
         },
     )
 
 
-def _literal(text: str) -> str:
-    """Plotly reads <a href>, <b>, <br> … in a title as markup; the filter in words carries text
-    from the link (?q=), so titles are shown as written."""
-    return html.escape(text, quote=False)
+def title_of(fig: go.Figure) -> str:
+    """The chart's title as written, without the line breaks drawn on the page."""
+    return fig.layout.meta["title"]
+
+
+def subtitle_of(fig: go.Figure) -> str:
+    return fig.layout.meta["subtitle"]
+
+
+def lines_markup(lines: list[str]) -> str:
+    """Lines for a plotly title, each shown as written: plotly reads <a href>, <b>, <br> … in a
+    title as markup, and the filter in words carries text from the link (?q=)."""
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def _year_axis(years: pd.Series) -> dict:
@@ -485,10 +513,14 @@ def alt_text(fig: go.Figure) -> str:
     return fig.layout.meta["summary"]
 
 
-def marker_lanes(dates: list, min_gap_days: int = 180) -> list[int]:
-    """A lane per marker so that no two markers closer than `min_gap_days` share a height. At 120
-    days two-digit numbers 4 months apart touched on a laptop screen ("1112" at 1280 px); 180
-    spreads them with the real actions still in three lanes."""
+# A marker's two-digit number is about 5% as wide as the policy timeline's plot on a 1024 px
+# screen (about 330 px for the plot): markers closer than that share of the axis's time span take
+# different heights. A fixed 120 days let "11" and "12" run together at 1280 px ("1112").
+LABEL_SHARE = 0.05
+
+
+def marker_lanes(dates: list, min_gap_days: float) -> list[int]:
+    """A lane per marker so that no two markers closer than `min_gap_days` share a height."""
     lanes: list[int] = []
     last: dict[int, pd.Timestamp] = {}
     for d in (pd.Timestamp(x) for x in dates):
@@ -519,7 +551,9 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
         for part in [quarters[quarters["provider_family"] == fam]]
     ]
     top = int(quarters.groupby("quarter")["n"].sum().max()) if len(quarters) else 1
-    lanes = marker_lanes(list(actions["date"]))
+    drawn = pd.to_datetime(pd.concat([quarters["quarter"], actions["date"]]))
+    span = (drawn.max() - drawn.min()).days + 92 if len(drawn) else 365  # a quarter's bar is 92 days
+    lanes = marker_lanes(list(actions["date"]), LABEL_SHARE * span)
     step = max(1.0, top * 0.16)  # room for the number above each marker
     traces.append(
         {

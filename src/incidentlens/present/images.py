@@ -19,15 +19,15 @@ import shutil
 import threading
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from incidentlens.present.charts import lines_markup, subtitle_of, title_of
+from incidentlens.present.textfit import wrap
+
 FORMATS = ("png", "svg")
 TEMPLATE = "plotly_white"
-FONT_FILE = Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
 PAD = 24  # white border around everything, px
 TITLE_SIZE, SUBTITLE_SIZE, FOOTER_SIZE = 18, 13, 11
 LINE_HEIGHT = 1.35  # line pitch as a multiple of the font size
@@ -57,10 +57,8 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
     Renders the figure once (SVG) to measure where plotly put the plot area."""
     out = go.Figure(fig)
     text_width = width - 2 * PAD
-    title = wrap(out.layout.title.text or "", TITLE_SIZE, text_width)
-    subtitle = (
-        wrap(out.layout.title.subtitle.text or "", SUBTITLE_SIZE, text_width) if out.layout.title.subtitle.text else []
-    )
+    title = wrap(title_of(fig), TITLE_SIZE, text_width)
+    subtitle = wrap(subtitle_of(fig), SUBTITLE_SIZE, text_width) if subtitle_of(fig) else []
     header = _block(title, TITLE_SIZE) + (GAP / 2 + _block(subtitle, SUBTITLE_SIZE) if subtitle else 0)
     height = int(out.layout.height or 450)
     out.update_layout(
@@ -70,7 +68,7 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
         paper_bgcolor="white",
         margin={"l": PAD, "r": PAD, "t": PAD + header + GAP, "b": PAD, "autoexpand": True},
         title={
-            "text": "<br>".join(title),
+            "text": lines_markup(title),
             "xref": "container",
             "x": PAD / width,
             "xanchor": "left",
@@ -79,7 +77,7 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
             "yanchor": "top",
             "pad": {"t": PAD, "l": 0},
             "font": {"size": TITLE_SIZE},
-            "subtitle": {"text": "<br>".join(subtitle), "font": {"size": SUBTITLE_SIZE, "color": "#444"}},
+            "subtitle": {"text": lines_markup(subtitle), "font": {"size": SUBTITLE_SIZE, "color": "#444"}},
         },
     )
     out.update_xaxes(automargin=True)
@@ -134,53 +132,6 @@ def plot_box(fig: go.Figure) -> Box:
         raise RuntimeError("could not find the plot area in plotly's SVG")
     left, bottom, right, top = (float(g) for g in match.groups())
     return Box(left=left, top=top, right=right, bottom=bottom)
-
-
-@lru_cache(maxsize=8)
-def _font(size: int):
-    from PIL import ImageFont
-
-    return ImageFont.truetype(str(FONT_FILE), size) if FONT_FILE.exists() else None
-
-
-def text_width(text: str, size: int) -> float:
-    """Width in pixels of `text` in Liberation Sans (what chromium draws the images with); where
-    that font is missing, a generous 0.6 em per character."""
-    font = _font(size)
-    return font.getlength(text) if font is not None else 0.6 * size * len(text)
-
-
-def wrap(text: str, size: int, width: float) -> list[str]:
-    """Lines of `text` no wider than `width` pixels at font `size`; a word too long for a line
-    (a long link) is broken after a '/', '&', '?' or ',' where possible."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if text_width(candidate, size) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while text_width(word, size) > width:
-            head, word = _break(word, size, width)
-            lines.append(head)
-        line = word
-    if line or not lines:
-        lines.append(line)
-    return lines
-
-
-def _break(word: str, size: int, width: float) -> tuple[str, str]:
-    """The longest head of `word` that fits, shortened to end at a break character if one is in
-    its second half."""
-    fits = 1
-    while fits < len(word) and text_width(word[: fits + 1], size) <= width:
-        fits += 1
-    cut = max((i + 1 for i, ch in enumerate(word[:fits]) if ch in "/&?,"), default=0)
-    if cut <= fits // 2:
-        cut = fits
-    return word[:cut], word[cut:]
 
 
 def available() -> bool:
