@@ -95,7 +95,7 @@ SHORT_COLUMNS = {
 }
 
 
-@pytest.mark.parametrize("width", [1280, 1400])
+@pytest.mark.parametrize("width", [1024, 1280, 1400])
 @pytest.mark.parametrize("path", sorted(SHORT_COLUMNS))
 def test_short_columns_are_whole_on_a_laptop_screen(page: Page, base_url, path, width):
     """The grid draws only the columns in view, and the table's edge cut whatever it reached: a

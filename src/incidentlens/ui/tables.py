@@ -47,11 +47,11 @@ def incidents(df: pd.DataFrame) -> None:
             "Record": st.column_config.LinkColumn("Record", display_text="open", width=56),
             "Incident": st.column_config.TextColumn(width=300),
             CALLED: st.column_config.TextColumn(
-                width=180,
+                width=156,
                 help="Every label the sources used for the provider (a repost counts once, for its original).",
             ),
             WAS: st.column_config.TextColumn(
-                width=130, help="The provider type coded from evidence of what it sold and did."
+                width=120, help="The provider type coded from evidence of what it sold and did."
             ),
             "Year": st.column_config.NumberColumn(format="%d", width=56),
         },
