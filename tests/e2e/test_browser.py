@@ -113,10 +113,11 @@ def test_short_columns_are_whole_on_a_laptop_screen(page: Page, base_url, path, 
     assert max(in_view.index(n) for n in short) < len(in_view) - 1, in_view
 
 
-def test_record_label_timeline_shows_who_said_it_whole(page: Page, base_url):
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_record_label_timeline_shows_who_said_it_whole(page: Page, base_url, width):
     """The label timeline's last column, who said the label, was cut at the table's edge on a
     laptop screen ("the publisher it"). It is drawn whole now: no cell is wider than its box."""
-    page.set_viewport_size({"width": 1280, "height": 800})
+    page.set_viewport_size({"width": width, "height": 800})
     page.goto(f"{base_url}/incident?id=2021-07-kaseya-vsa")
     page.get_by_role("heading", name="Label timeline").wait_for(timeout=TIMEOUT)
     idle(page)
