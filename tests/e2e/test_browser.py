@@ -173,6 +173,35 @@ def test_page_charts_show_every_label_inside_and_apart(page: Page, base_url, pat
     assert problems == []
 
 
+CUT_LABELS = """() => [...document.querySelectorAll('[data-testid=stMain] button')].flatMap(b =>
+  [b, ...b.querySelectorAll('*')].filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
+   .map(() => b.innerText))"""
+# Each page with buttons, and the last button it draws (the page is complete once it is there).
+LAST_BUTTON = {
+    "/": "SVG image",
+    "/attribution": "SVG image",
+    "/explorer": "Download data bundle",
+    "/policy": "SVG image",
+    "/brief": "Download Word brief",
+    "/sql": "Download CSV",
+}
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_no_button_label_is_cut(page: Page, base_url, width):
+    """Buttons in equal columns were cut on a 1024 px screen: "Download Parq…", and the chart
+    image buttons showed "PN…" and "SV…"."""
+    page.set_viewport_size({"width": width, "height": 900})
+    cut = {}
+    for path, last in LAST_BUTTON.items():
+        page.goto(f"{base_url}{path}")
+        page.get_by_role("button", name=last).last.wait_for(timeout=TIMEOUT)
+        idle(page)
+        if found := page.evaluate(CUT_LABELS):
+            cut[path] = found
+    assert cut == {}
+
+
 def test_record_page_links_are_http_only(page: Page, base_url):
     page.goto(f"{base_url}/incident?id=2019-08-texas-municipalities-tsm")
     page.get_by_role("heading", name="Sources (").wait_for(timeout=TIMEOUT)

@@ -311,8 +311,9 @@ def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
     if not images.available():
         st.caption("Image downloads need chromium on the server (apt-get install chromium).")
         return
-    for col, fmt in zip(st.columns([1, 1, 6])[:2], images.FORMATS):
-        col.download_button(
+    row = st.container(horizontal=True)  # buttons as wide as their labels (columns cut them at 1024 px)
+    for fmt in images.FORMATS:
+        row.download_button(
             f"{fmt.upper()} image",
             data=partial(_image, fig, line, fmt),
             file_name=f"incidentlens-{db.version}-{key}.{fmt}",

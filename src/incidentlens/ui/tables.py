@@ -47,11 +47,11 @@ def incidents(df: pd.DataFrame) -> None:
             "Record": st.column_config.LinkColumn("Record", display_text="open", width=56),
             "Incident": st.column_config.TextColumn(width=300),
             CALLED: st.column_config.TextColumn(
-                width=156,
+                width=146,
                 help="Every label the sources used for the provider (a repost counts once, for its original).",
             ),
             WAS: st.column_config.TextColumn(
-                width=120, help="The provider type coded from evidence of what it sold and did."
+                width=132, help="The provider type coded from evidence of what it sold and did."
             ),
             "Year": st.column_config.NumberColumn(format="%d", width=56),
         },
@@ -95,13 +95,16 @@ def exports_of(db: Database, f: Filters, n: int) -> None:
         "the curated column names and codes (the data dictionary on the Methodology page explains "
         "them), carry the filter in words and the dataset version, and are safe to open in spreadsheets."
     )
-    for col, fmt in zip(st.columns(4), exports.FORMATS):
-        col.download_button(
+    # A wrapping row of buttons as wide as their labels: four equal columns cut "Download
+    # Parquet" and "Download Excel (.xlsx)" to "Download Parq…" on a 1024 px screen.
+    row = st.container(horizontal=True)
+    for fmt in exports.FORMATS:
+        row.download_button(
             f"Download {exports.NAMES[fmt]}",
             data=partial(exports.to_bytes, db, f, fmt),
             file_name=exports.filename(db, fmt),
             on_click="ignore",
-            width="stretch",
+            width="content",
             key=f"dl_{fmt}",
         )
     st.download_button(
