@@ -204,6 +204,10 @@ def test_default_comparison_has_incidents_on_both_sides(real):
     assert not at.exception and not at.error
     metrics = {m.label: m.value for m in at.metric}
     assert "n/a" not in (metrics["Group A"], metrics["Group B"], metrics["Difference A − B"])
+    # 28% and 4% differ by +25 points because the shares are 28.1% and 3.5%: the page says so.
+    shown = int(metrics["Group A"][:-1]) - int(metrics["Group B"][:-1])
+    noted = any("before rounding" in c.value for c in at.caption)
+    assert noted == (shown != int(metrics["Difference A − B"].split()[0]))
     a, b = (compare.parse_slice(flat(at.query_params[k]), real.package).filters for k in ("ca", "cb"))
     assert min(queries.count(real, a), queries.count(real, b)) > 0
 

@@ -73,6 +73,15 @@ def test_a_document_under_a_tab_loses_its_title_and_steps_its_headings_down():
     assert format.under_tab("Text first.\n# Later title") == "Text first.\n## Later title"
 
 
+def test_a_difference_that_rounding_hides_is_explained():
+    # 9 of 32 against 4 of 114: the page shows 28% and 4%, and a difference of +25 points.
+    a, b = 9 / 32, 4 / 114
+    assert format.pct(a) == "28%" and format.pct(b) == "4%" and format.points(a - b) == "+25 pts"
+    assert format.rounding_note(a, b, a - b) == "Taken before rounding: 28.1% − 3.5% = +24.6 points."
+    assert format.rounding_note(0.25, 0.10, 0.15) == ""
+    assert format.rounding_note(None, 0.1, None) == ""
+
+
 def test_shares_and_differences_keep_their_sign_and_interval():
     assert format.pct(0.274) == "27%"
     assert format.pct(None) == "n/a"

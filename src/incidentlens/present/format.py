@@ -96,6 +96,14 @@ def points_range(low: float, high: float) -> str:
     return f"{signed_points(low)} to {signed_points(high)} pts"
 
 
+def rounding_note(a: float | None, b: float | None, diff: float | None) -> str:
+    """Why 28% and 4% can differ by +25 points: the difference is of the unrounded shares (28.1%
+    and 3.5%). Empty when the rounded shares already give the difference shown."""
+    if a is None or b is None or diff is None or round(a * 100) - round(b * 100) == round(diff * 100):
+        return ""
+    return f"Taken before rounding: {a * 100:.1f}% − {b * 100:.1f}% = {diff * 100:+.1f} points."
+
+
 def undated_note(undated: int, total: int) -> str:
     """What the label timeline leaves out: sources without a publication date."""
     if undated == 0:

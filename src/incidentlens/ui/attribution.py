@@ -142,6 +142,8 @@ def comparison(db: Database, f: Filters) -> None:
         return
     if diff.low is not None and diff.high is not None:
         m3.caption(
-            f"95% CI {format.points_range(diff.low, diff.high)}" + (" · small sample" if diff.small_sample else "")
+            f"95% CI {format.points_range(diff.low, diff.high)}"
+            + (" · small sample" if diff.small_sample else "")
+            + (f"  \n{note}" if (note := format.rounding_note(diff.a.share, diff.b.share, diff.diff)) else "")
         )
     st.markdown(plain(result.sentence()))
