@@ -144,7 +144,8 @@ CHART_TEXT = """els => els.map(chart => {
     boxes.push({text, cls: t.getAttribute('class') || '', x0: r.left - c.left, y0: r.top - c.top,
                 x1: r.right - c.left, y1: r.bottom - c.top});
   }
-  return {width: c.width, height: c.height, boxes};
+  const plot = chart.querySelector('.nsewdrag');  // the plot area (a Sankey has none)
+  return {width: c.width, height: c.height, boxes, plot: plot ? plot.getBoundingClientRect().width : null};
 })"""
 
 
@@ -156,7 +157,8 @@ CHART_TEXT = """els => els.map(chart => {
 def test_page_charts_show_every_label_inside_and_apart(page: Page, base_url, path, width):
     """What the reader sees on the page, not the exported image: plotly draws a title on one line
     however long, and the Overview's key title ran past the chart's edge at 1280 px; the policy
-    timeline's action numbers, how a reader finds an action in the table, ran together ("1112")."""
+    timeline's action numbers, how a reader finds an action in the table, ran together ("1112");
+    and a plot squeezed between long labels and a legend showed 0–100% in 70 px."""
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{base_url}{path}&sector=dental&sector=healthcare&country=US" if "?" in path else f"{base_url}{path}")
     page.locator(".js-plotly-plot .gtitle").first.wait_for(timeout=TIMEOUT)
@@ -171,6 +173,11 @@ def test_page_charts_show_every_label_inside_and_apart(page: Page, base_url, pat
         )
     ]
     assert problems == []
+    # Labels and a legend beside the plot must leave it room: the robustness chart's plot was 12%
+    # of the chart's width at 1024 px (about 70 px for 0–100%).
+    shares = [round(c["plot"] / c["width"], 2) for c in charts if c["plot"] is not None]
+    narrow = [share for share in shares if share < 0.4]
+    assert narrow == []
 
 
 CUT_LABELS = """() => [...document.querySelectorAll('[data-testid=stMain] button')].flatMap(b =>

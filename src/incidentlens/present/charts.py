@@ -28,6 +28,11 @@ PAGE_TITLE_SIZE, PAGE_SUBTITLE_SIZE, PAGE_TEXT_WIDTH = 16, 11, 540
 TITLE_PAD, LINE_PITCH = 20, 1.35  # space above the title; line pitch as a multiple of the size
 
 
+# A legend under the plot, for charts whose long category names and long legend entries, side by
+# side, left the plot 12% (robustness) and 28% (who labels) of the chart's width at 1024 px.
+LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
+
+
 def figure(
     traces: list[dict],
     title: str,
@@ -74,7 +79,7 @@ def figure(
             "height": round(height + extra),
             "margin": {"l": 10, "r": 10, "t": round(90 + extra), "b": 40},
             "plot_bgcolor": "white",
-            "legend": {**layout.get("legend", {}), "orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"},
+            "legend": {"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top", **layout.get("legend", {})},
             "meta": {"summary": summary, "title": title, "subtitle": subtitle},
             "xaxis": {**(xaxis or {}), **grid},
             "yaxis": {**(yaxis or {}), **grid, "ticklabelstandoff": 6},
@@ -320,6 +325,7 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
             "title": {"text": "Share of sources using the label 'MSP' (95% CI)"},
         },
         yaxis={"title": {"text": "Who said it"}, "autorange": "reversed"},
+        legend=LEGEND_BELOW,
     )
 
 
@@ -661,4 +667,5 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
         yaxis={"autorange": "reversed"},
         scattermode="group",  # equal shares (0% and 0%) would hide one dot and its interval under the other
         scattergap=0.45,
+        legend=LEGEND_BELOW,
     )
