@@ -72,16 +72,18 @@ def readings(items: list[Reading]) -> pd.DataFrame:
 
 
 def _share_cells(s: Share) -> dict[str, str]:
-    ci = EMPTY if s.share is None else f"{pct(s.low)}–{pct(s.high)}"
-    return {"Share": pct(s.share), "95% CI": ci}
+    return {"Share": pct(s.share), "95% CI": _interval(s.share, s.low, s.high)}
 
 
 def _ci(df: pd.DataFrame) -> pd.Series:
     return pd.Series(
-        [EMPTY if pd.isna(s) else f"{pct(lo)}–{pct(hi)}" for s, lo, hi in zip(df["share"], df["low"], df["high"])],
-        index=df.index,
-        dtype=object,
+        [_interval(s, lo, hi) for s, lo, hi in zip(df["share"], df["low"], df["high"])], index=df.index, dtype=object
     )
+
+
+def _interval(share: float | None, low: float | None, high: float | None) -> str:
+    """'16%–45%', or a dash for an empty base (no share, no bounds)."""
+    return EMPTY if share is None or pd.isna(share) else f"{pct(low)}–{pct(high)}"
 
 
 def _once_each(values: pd.Series, words: Callable[[Any], str]) -> pd.Series:
