@@ -181,7 +181,7 @@ def test_attribution_section_and_breakdown_come_from_the_url(real):
     assert [s["data"][0]["type"] for s in chart_specs(at)] == ["bar", "scatter"]
     at = open_page("pages/attribution.py", {"section": "Where and whom", "by": "country"})
     (spec,) = chart_specs(at)
-    assert spec["layout"]["title"]["text"].startswith("By country")
+    assert spec["layout"]["meta"]["title"].startswith("By country")
     assert flat(at.query_params["by"]) == "country"
 
 

@@ -68,8 +68,10 @@ def test_overview_chart_is_drawn_with_a_bar_per_type(page: Page, base_url, db):
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT)
     idle(page)
     h = queries.headline(db, Filters())
-    key = page.locator(".js-plotly-plot", has_text=f"Of {h.labelled.k} incidents")
+    key = page.locator(".st-key-chart_overview_key .js-plotly-plot")
     key.locator(".main-svg").first.wait_for(timeout=TIMEOUT)
+    title = page.locator("strong", has_text=f"Of {h.labelled.k} incidents publicly labelled")
+    assert title.bounding_box()["y"] + title.bounding_box()["height"] <= key.bounding_box()["y"]  # over its chart
     bars = key.evaluate("el => el._fullData[0].y.length")
     assert bars == len(db.package.type_family)
     assert failed == []
@@ -155,13 +157,12 @@ CHART_TEXT = """els => els.map(chart => {
     ["/", "/attribution?section=Who+uses+the+MSP+label", "/attribution?section=Over+time", "/policy"],
 )
 def test_page_charts_show_every_label_inside_and_apart(page: Page, base_url, path, width):
-    """What the reader sees on the page, not the exported image: plotly draws a title on one line
-    however long, and the Overview's key title ran past the chart's edge at 1280 px; the policy
+    """What the reader sees on the page, not the exported image: the policy
     timeline's action numbers, how a reader finds an action in the table, ran together ("1112");
     and a plot squeezed between long labels and a legend showed 0–100% in 70 px."""
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{base_url}{path}&sector=dental&sector=healthcare&country=US" if "?" in path else f"{base_url}{path}")
-    page.locator(".js-plotly-plot .gtitle").first.wait_for(timeout=TIMEOUT)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT)
     idle(page)
     charts = page.locator(".js-plotly-plot").evaluate_all(CHART_TEXT)
     assert charts
@@ -253,6 +254,7 @@ def test_the_answer_and_its_range_are_on_the_first_screen(page: Page, base_url, 
     for item in (sentence, rng):
         box = item.bounding_box()
         assert box is not None and box["y"] + box["height"] <= height, "below the first screen"
-    chart = page.locator(".js-plotly-plot", has_text="Across 8 readings")
+    expect(page.get_by_text("Across 8 readings", exact=False)).to_be_visible()
+    chart = page.locator(".st-key-chart_overview_robustness .js-plotly-plot")
     chart.locator(".main-svg").first.wait_for(timeout=TIMEOUT)
     assert chart.evaluate("el => el._fullData[0].y.length") == len(readings)

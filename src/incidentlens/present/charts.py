@@ -3,8 +3,6 @@ n and the filter, "unknown" is always drawn, colours are colour-blind safe (Okab
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -12,7 +10,6 @@ from incidentlens.data.schema import humanise, load_package
 from incidentlens.present import narrative
 from incidentlens.present.format import date_as_known, quarter
 from incidentlens.present.narrative import incidents as _incidents
-from incidentlens.present.textfit import balanced
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
 from incidentlens.query.stats import SMALL_SAMPLE
@@ -21,11 +18,11 @@ from incidentlens.query.stats import SMALL_SAMPLE
 FONT = "Liberation Sans, Arial, sans-serif"
 
 
-# On the page: the title in the dashboard's 16 px and the subtitle in 11 px, wrapped to a width
-# that the chart has on a 1024 px screen with the sidebar open (564 px); plotly draws one line
-# however long, and at 1280 px the Overview's key title ran past the chart's edge.
-PAGE_TITLE_SIZE, PAGE_SUBTITLE_SIZE, PAGE_TEXT_WIDTH = 16, 11, 540
-TITLE_PAD, LINE_PITCH = 20, 1.35  # space above the title; line pitch as a multiple of the size
+# On the page the title and subtitle are text above the chart (ui.chart), which the browser wraps
+# to any width: drawn by plotly, on one line however long, or wrapped to a fixed width, they ran
+# past the chart's edge on a phone and in a zoomed window. The chart keeps room for plotly's
+# toolbar above the plot; images draw the title inside (images.with_furniture).
+PAGE_TOP = 30
 
 
 # A legend under the plot, for charts whose long category names and long legend entries, side by
@@ -37,7 +34,7 @@ def figure(
     traces: list[dict],
     title: str,
     subtitle: str,
-    height: int = 420,
+    height: int = 360,
     *,
     summary: str,
     xaxis: dict | None = None,
@@ -45,39 +42,23 @@ def figure(
     **layout,
 ) -> go.Figure:
     """The chart in one `go.Figure` call, in house style: finding as title, n and filter as
-    subtitle, light grid, legend at the right; `summary` (one or two sentences on the finding,
-    shown under the chart) is kept in the layout's `meta` for alt_text, with the title and
-    subtitle as written (`title_of`), since the drawn ones carry line breaks. Plotly validates the
-    whole spec once this way (about 2 ms), where building it step by step (add_bar,
-    update_layout, update_xaxes, …) validated it again at every step (10–25 ms a chart, on every
-    new filter).
+    subtitle, light grid, legend at the right; `height` is the chart on the page, without its
+    title. The title, the subtitle and `summary` (one or two sentences on the finding, shown
+    under the chart) are kept in the layout's `meta` (`title_of`, alt_text): the page shows them
+    as text and images draw them. Plotly validates the whole spec once this way (about 2 ms),
+    where building it step by step (add_bar, update_layout, update_xaxes, …) validated it again
+    at every step (10–25 ms a chart, on every new filter).
 
-    The title block starts at the chart's left edge, not the plot's (a chart with long axis labels
-    had 200 px less for it), and the chart grows by the extra lines so the plot keeps its height.
     Margins and automatic margins are explicit because the active plotly template may turn them
     off (Streamlit's does); images set their own template and margins (images.with_furniture)."""
     grid = {"gridcolor": "#e5e5e5", "zeroline": False, "automargin": True}
-    title_lines = balanced(title, PAGE_TITLE_SIZE, PAGE_TEXT_WIDTH, bold=True)
-    subtitle_lines = balanced(subtitle, PAGE_SUBTITLE_SIZE, PAGE_TEXT_WIDTH)
-    extra = LINE_PITCH * (PAGE_TITLE_SIZE * (len(title_lines) - 1) + PAGE_SUBTITLE_SIZE * (len(subtitle_lines) - 1))
     return go.Figure(
         data=traces,
         layout={
             **layout,
-            "title": {
-                "text": lines_markup(title_lines),
-                "subtitle": {"text": lines_markup(subtitle_lines)},
-                "x": 0,
-                "xref": "container",
-                "xanchor": "left",
-                "y": 1,
-                "yref": "container",
-                "yanchor": "top",
-                "pad": {"t": TITLE_PAD},
-            },
             "font": {"family": FONT, "size": 13},
-            "height": round(height + extra),
-            "margin": {"l": 10, "r": 10, "t": round(90 + extra), "b": 40},
+            "height": height,
+            "margin": {"l": 10, "r": 10, "t": PAGE_TOP, "b": 40},
             "plot_bgcolor": "white",
             "legend": {"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top", **layout.get("legend", {})},
             "meta": {"summary": summary, "title": title, "subtitle": subtitle},
@@ -88,18 +69,12 @@ def figure(
 
 
 def title_of(fig: go.Figure) -> str:
-    """The chart's title as written, without the line breaks drawn on the page."""
+    """The chart's title: the finding, in a sentence."""
     return fig.layout.meta["title"]
 
 
 def subtitle_of(fig: go.Figure) -> str:
     return fig.layout.meta["subtitle"]
-
-
-def lines_markup(lines: list[str]) -> str:
-    """Lines for a plotly title, each shown as written: plotly reads <a href>, <b>, <br> … in a
-    title as markup, and the filter in words carries text from the link (?q=)."""
-    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def _year_axis(years: pd.Series) -> dict:
@@ -185,7 +160,7 @@ def labelled_vs_assessed(h: Headline) -> go.Figure:
         [bar],
         title,
         f"n = {n} labelled-MSP incident{'' if n == 1 else 's'}; {h.filter_words}.{small}",
-        460,
+        400,
         summary=_labelled_summary(h),
         xaxis={"tickformat": ".0%", "range": [0, 1.05], "title": {"text": "Share of incidents labelled MSP (95% CI)"}},
         yaxis={"autorange": "reversed", "title": {"text": "Provider assessed as"}},
@@ -246,7 +221,7 @@ def sankey(flows: pd.DataFrame, n: int, filter_words: str) -> go.Figure:
         [flow],
         title,
         f"Links count incidents (a repost counts once, for its original); n = {_incidents(n)}; {filter_words}.",
-        560,
+        500,
         summary=_sankey_summary(flows),
     )
 
@@ -316,7 +291,7 @@ def who_labels(df: pd.DataFrame, filter_words: str) -> go.Figure:
         bars,
         title,
         f"n = {int(df['n'].sum())} counted label rows (reposts once, for their original); {filter_words}.",
-        480,
+        420,
         summary=_who_summary(other),
         barmode="group",
         xaxis={
@@ -593,7 +568,7 @@ def policy_timeline(quarters: pd.DataFrame, actions: pd.DataFrame, filter_words:
         title,
         f"n = {n:,}{f' ({unplaced:,} not drawn: no single quarter)' if unplaced else ''}; {filter_words}. "
         "Numbers on markers match the table below.",
-        480,
+        420,
         summary=_policy_summary(quarters, actions, unplaced),
         barmode="stack",
         xaxis={"title": {"text": "Quarter of attack (markers: date of action)"}},

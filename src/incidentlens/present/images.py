@@ -14,6 +14,7 @@ rendering so that the footer sits under the axis labels whatever they need.
 from __future__ import annotations
 
 import atexit
+import html
 import re
 import shutil
 import threading
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from incidentlens.present.charts import lines_markup, subtitle_of, title_of
+from incidentlens.present.charts import subtitle_of, title_of
 from incidentlens.present.textfit import wrap
 
 FORMATS = ("png", "svg")
@@ -54,13 +55,15 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
     """A copy of the figure laid out for export: title and subtitle wrapped to the canvas, the
     plot where the axis labels fit, then the source line and definitions under everything.
 
+    The page shows a chart's title as text above the chart; the image puts its title block in
+    place of the chart's room above the plot, so the plot keeps its height on the page.
     Renders the figure once (SVG) to measure where plotly put the plot area."""
     out = go.Figure(fig)
     text_width = width - 2 * PAD
     title = wrap(title_of(fig), TITLE_SIZE, text_width)
     subtitle = wrap(subtitle_of(fig), SUBTITLE_SIZE, text_width) if subtitle_of(fig) else []
     header = _block(title, TITLE_SIZE) + (GAP / 2 + _block(subtitle, SUBTITLE_SIZE) if subtitle else 0)
-    height = int(out.layout.height or 450)
+    height = round((out.layout.height or 450) - (out.layout.margin.t or 0) + PAD + header + GAP)
     out.update_layout(
         template=pio.templates[TEMPLATE],
         width=width,
@@ -110,6 +113,12 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
             font={"size": FOOTER_SIZE, "color": "#444"},
         )
     return out
+
+
+def lines_markup(lines: list[str]) -> str:
+    """Lines for a plotly title, each shown as written: plotly reads <a href>, <b>, <br> … in a
+    title as markup, and the filter in words carries text from the link (?q=)."""
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def _block(lines: list[str], size: int) -> float:

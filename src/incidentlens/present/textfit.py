@@ -1,6 +1,5 @@
-"""Text measured in the charts' font and wrapped to a width: plotly never wraps a title, so the
-lines are made here, for images (wrapped to the canvas) and for the page (wrapped to a width a
-laptop screen shows whole)."""
+"""Text measured in the charts' font and wrapped to a width: plotly never wraps a title or an
+annotation, so an image's lines are made here, wrapped to its canvas."""
 
 from __future__ import annotations
 
@@ -22,8 +21,8 @@ def _font(size: int, bold: bool):
 def text_width(text: str, size: int, bold: bool = False) -> float:
     """Width in pixels of `text` in Liberation Sans (what chromium draws the images with, and
     metric-compatible with Arial); where that font is missing, a generous 0.6 em per character.
-    Cached: balancing a title measures the same line prefixes at each trial width (2.0 ms a title
-    uncached, on every new filter)."""
+    Cached: wrapping measures each growing line prefix, and the source line is the same in
+    every image."""
     font = _font(size, bold)
     return font.getlength(text) if font is not None else 0.6 * size * len(text)
 
@@ -59,19 +58,3 @@ def _break(word: str, size: int, width: float, bold: bool) -> tuple[str, str]:
     if cut <= fits // 2:
         cut = fits
     return word[:cut], word[cut:]
-
-
-def balanced(text: str, size: int, width: float, bold: bool = False) -> list[str]:
-    """As `wrap`, in as few lines, but with lines of even length: a title that needs two lines
-    should not leave one word on the second ("… MSPs and IT" / "providers")."""
-    lines = wrap(text, size, width, bold)
-    if len(lines) < 2:
-        return lines
-    lo, hi = width / len(lines), width
-    while hi - lo > 2:  # the narrowest width that keeps the number of lines, to 2 px
-        mid = (lo + hi) / 2
-        if len(wrap(text, size, mid, bold)) == len(lines):
-            hi = mid
-        else:
-            lo = mid
-    return wrap(text, size, hi, bold)

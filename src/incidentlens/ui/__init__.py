@@ -17,7 +17,7 @@ from incidentlens import links
 from incidentlens.data.database import Database, DataError, load
 from incidentlens.data.schema import data_dir, humanise
 from incidentlens.present import images
-from incidentlens.present.charts import alt_text
+from incidentlens.present.charts import alt_text, subtitle_of, title_of
 from incidentlens.query import filters as flt
 from incidentlens.query import queries
 
@@ -296,14 +296,19 @@ def chart(fig: go.Figure, data: pd.DataFrame, key: str, page: str = "") -> None:
     view = st.segmented_control(
         "View", ["Chart", "Table"], default="Chart", key=f"view_{key}", label_visibility="collapsed"
     )
+    # The finding as text, over the chart and the table alike: the browser wraps it at any width.
+    heading = st.container(gap=None)
+    heading.markdown(f"**{plain(title_of(fig))}**")
+    heading.caption(plain(subtitle_of(fig)))
     if view == "Table":
         st.dataframe(data, hide_index=True, width="stretch")
     else:
+        # No plotly camera button: its image had no title and no source line; the buttons below do.
         st.plotly_chart(
             fig,
             width="stretch",
             key=f"chart_{key}",
-            config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}},
+            config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
         )
     line = source_line(page)
     st.caption(f"Source: {plain(line)}  \n{plain(alt_text(fig))}")
