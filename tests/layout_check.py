@@ -7,6 +7,7 @@ A plain module (like paths.py) so that the image tests and scripts/look.py share
 from __future__ import annotations
 
 import io
+import math
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -14,7 +15,13 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
+# A rotated label's angle and its unrotated size: tilted year labels side by side have boxes that
+# overlap on screen while their letters stay apart.
+TURN = """t => { const m = t.getCTM(), b = t.getBBox(), scale = Math.hypot(m.a, m.b);
+  return {angle: Math.round(Math.atan2(m.b, m.a) * 180 / Math.PI), w: b.width * scale, h: b.height * scale}; }"""
+
 TEXT_BOXES = """() => {
+  const TURN = TURN_JS;
   const svg = document.querySelector('svg');
   const boxes = [];
   for (const t of svg.querySelectorAll('text')) {
@@ -23,7 +30,8 @@ TEXT_BOXES = """() => {
     if (!text || style.display === 'none' || style.visibility === 'hidden' || Number(style.opacity) === 0) continue;
     const r = t.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
-    boxes.push({text, cls: t.getAttribute('class') || '', x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
+    boxes.push({text, cls: t.getAttribute('class') || '', x0: r.left, y0: r.top, x1: r.right, y1: r.bottom,
+                ...TURN(t)});
   }
   const markers = [];
   for (const m of svg.querySelectorAll('.scatterlayer .points path.point')) {
@@ -32,7 +40,7 @@ TEXT_BOXES = """() => {
       markers.push({text: '', cls: 'marker', x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
   }
   return {width: svg.width.baseVal.value, height: svg.height.baseVal.value, boxes, markers};
-}"""
+}""".replace("TURN_JS", TURN)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,9 @@ class TextBox:
     y0: float
     x1: float
     y1: float
+    angle: float = 0  # degrees, for a rotated label, with its unrotated width and height
+    w: float = 0
+    h: float = 0
 
 
 def text_boxes(page, svg: str) -> tuple[float, float, list[TextBox]]:
@@ -67,11 +78,22 @@ def text_problems(width: float, height: float, boxes: list[TextBox], tolerance: 
         for b in boxes[i + 1 :]:
             if a.cls == b.cls == "marker":
                 continue
-            dx = min(a.x1, b.x1) - max(a.x0, b.x0)
-            dy = min(a.y1, b.y1) - max(a.y0, b.y0)
+            dx, dy = _overlap(a, b)
             if dx > tolerance and dy > tolerance:
                 out.append(f"overlap by {dx:.0f}x{dy:.0f} px: {a.text or 'a marker'!r} and {b.text or 'a marker'!r}")
     return out
+
+
+def _overlap(a: TextBox, b: TextBox) -> tuple[float, float]:
+    """How far two boxes overlap along and across the text; two labels turned by the same angle
+    are compared in their own frame, not by their upright bounding boxes."""
+    if a.angle and a.angle == b.angle:
+        turn = math.radians(a.angle)
+        cx, cy = (b.x0 + b.x1 - a.x0 - a.x1) / 2, (b.y0 + b.y1 - a.y0 - a.y1) / 2
+        along = cx * math.cos(turn) + cy * math.sin(turn)
+        across = -cx * math.sin(turn) + cy * math.cos(turn)
+        return (a.w + b.w) / 2 - abs(along), (a.h + b.h) / 2 - abs(across)
+    return min(a.x1, b.x1) - max(a.x0, b.x0), min(a.y1, b.y1) - max(a.y0, b.y0)
 
 
 def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:

@@ -137,6 +137,7 @@ def test_record_label_timeline_shows_who_said_it_whole(page: Page, base_url, wid
 
 
 CHART_TEXT = """els => els.map(chart => {
+  const TURN = TURN_JS;
   const c = chart.getBoundingClientRect();
   const boxes = [];
   for (const t of chart.querySelectorAll('svg text')) {
@@ -144,22 +145,23 @@ CHART_TEXT = """els => els.map(chart => {
     if (!text || style.display === 'none' || style.visibility === 'hidden' || r.width === 0) continue;
     if (t.closest('.hoverlayer, .modebar')) continue;
     boxes.push({text, cls: t.getAttribute('class') || '', x0: r.left - c.left, y0: r.top - c.top,
-                x1: r.right - c.left, y1: r.bottom - c.top});
+                x1: r.right - c.left, y1: r.bottom - c.top, ...TURN(t)});
   }
   const plot = chart.querySelector('.nsewdrag');  // the plot area (a Sankey has none)
   return {width: c.width, height: c.height, boxes, plot: plot ? plot.getBoundingClientRect().width : null};
-})"""
+})""".replace("TURN_JS", layout_check.TURN)
 
 
-@pytest.mark.parametrize("width", [1024, 1280])
+@pytest.mark.parametrize("width", [640, 1024, 1280])
 @pytest.mark.parametrize(
     "path",
     ["/", "/attribution?section=Who+uses+the+MSP+label", "/attribution?section=Over+time", "/policy"],
 )
 def test_page_charts_show_every_label_inside_and_apart(page: Page, base_url, path, width):
-    """What the reader sees on the page, not the exported image: the policy
-    timeline's action numbers, how a reader finds an action in the table, ran together ("1112");
-    and a plot squeezed between long labels and a legend showed 0–100% in 70 px."""
+    """What the reader sees on the page, not the exported image, on a laptop and at 640 px (a
+    1280 px laptop zoomed to 200%): the policy timeline's action numbers, how a reader finds an
+    action in the table, ran together ("1112"); and a plot squeezed between long labels and a
+    legend showed 0–100% in 70 px."""
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{base_url}{path}&sector=dental&sector=healthcare&country=US" if "?" in path else f"{base_url}{path}")
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT)
@@ -179,6 +181,29 @@ def test_page_charts_show_every_label_inside_and_apart(page: Page, base_url, pat
     shares = [round(c["plot"] / c["width"], 2) for c in charts if c["plot"] is not None]
     narrow = [share for share in shares if share < 0.4]
     assert narrow == []
+
+
+PAST_THE_EDGE = """() => {
+  const main = document.querySelector('[data-testid=stMainBlockContainer]').getBoundingClientRect();
+  return [...document.querySelectorAll('[data-testid=stMain] [data-testid=stMarkdownContainer] :is(p, li, strong)')]
+    .filter(e => !e.closest('[role=tablist]'))  // a tab bar scrolls, with arrows
+    .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > main.right + 1; })
+    .map(e => e.innerText.slice(0, 60));
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/attribution", "/attribution?section=Who+uses+the+MSP+label", "/policy"])
+def test_chart_titles_and_text_stay_on_a_phone_screen(page: Page, base_url, path):
+    """At 390 px the robustness chart's title ran off the screen ("… 0–6%" and no more): plotly
+    drew it on lines wrapped for a laptop. Titles are text now, wrapped by the browser."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base_url}{path}")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT)
+    idle(page)
+    meta = page.locator(".js-plotly-plot").evaluate_all("els => els.map(e => e.layout.meta.title)")
+    shown = page.locator("[data-testid=stMain] strong").all_inner_texts()
+    assert meta and all(title in shown for title in meta)
+    assert page.evaluate(PAST_THE_EDGE) == []
 
 
 CUT_LABELS = """() => [...document.querySelectorAll('[data-testid=stMain] button')].flatMap(b =>
