@@ -28,6 +28,9 @@ PAGE_TOP = 30
 # A legend under the plot, for charts whose long category names and long legend entries, side by
 # side, left the plot 12% (robustness) and 28% (who labels) of the chart's width at 1024 px.
 LEGEND_BELOW = {"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top"}
+# Over the plot for a tall chart (25 bars by sector), whose legend at the right left the plot 41%
+# of the chart's width at 1024 px and under the plot would be a screen away from the top bars.
+LEGEND_ABOVE = {"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"}
 
 
 def figure(
@@ -442,10 +445,10 @@ def by_dimension(df: pd.DataFrame, what: str, filter_words: str, top: int = 25) 
         bars,
         f"By {what}: {lead}",
         f"Stacked by provider family{shown}; {filter_words}.",
-        max(360, 28 * min(top, len(totals)) + 160),
+        max(300, 28 * min(top, len(totals)) + 100),
         summary=_dimension_summary(totals, what),
         barmode="stack",
-        legend={"traceorder": "normal"},  # left to right, as stacked
+        legend={**LEGEND_ABOVE, "traceorder": "normal"},  # left to right, as stacked
         xaxis={
             "title": {"text": "Incidents (an incident can count under several values)"},
             **_count_ticks(totals.iloc[0] if len(totals) else 0),
@@ -636,7 +639,7 @@ def robustness(items: list[Reading], title: str, filter_words: str) -> go.Figure
         dots,
         title,
         f"Each row recomputes the shares under one reading; {filter_words}.",
-        120 + 46 * len(items),
+        60 + 46 * len(items),
         summary=narrative.robustness_sentence(items),
         xaxis={"tickformat": ".0%", "range": [0, 1.02], "title": {"text": "Share of incidents labelled MSP (95% CI)"}},
         yaxis={"autorange": "reversed"},
