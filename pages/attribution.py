@@ -16,6 +16,7 @@ if n == 0:
     st.info("No incident matches this filter. Widen or reset the filters in the sidebar.")
     st.stop()
 
+attribution.follow_renamed_section()
 flow, who, time, where, pair = st.tabs(attribution.SECTIONS, key="section", bind="query-params")
 if flow.open:
     with flow:

@@ -185,6 +185,15 @@ def test_attribution_section_and_breakdown_come_from_the_url(real):
     assert flat(at.query_params["by"]) == "country"
 
 
+def test_a_link_to_a_renamed_section_opens_it_under_its_new_name(real):
+    old = open_page("pages/attribution.py", {"section": "Who uses the MSP label"})
+    assert not old.exception
+    assert flat(old.query_params["section"]) == "Who says MSP"
+    new = open_page("pages/attribution.py", {"section": "Who says MSP"})
+    (spec,) = chart_specs(new)
+    assert chart_specs(old) == [spec] and spec["layout"]["xaxis"]["title"]["text"].startswith("Share of sources")
+
+
 def test_high_confidence_toggle_redraws_and_lives_in_the_url(real):
     at = open_page("pages/attribution.py")
     before = at.get("plotly_chart")[0].proto.spec
