@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from incidentlens.data.schema import load_package
-from incidentlens.present import charts, narrative
+from incidentlens.present import charts, narrative, tables
 from incidentlens.query import answer, policy, queries
 from incidentlens.query.filters import Filters
 
@@ -175,3 +175,23 @@ def test_each_chart_keeps_its_title_for_the_page_and_draws_none_itself(real_db, 
         assert not fig.layout.title.text and not fig.layout.title.subtitle.text, chart
         assert charts.title_of(fig).strip() and charts.subtitle_of(fig).strip(), chart
         assert "<br>" not in charts.title_of(fig) + charts.subtitle_of(fig), chart
+
+
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_every_interval_of_a_share_reads_as_the_headline_writes_it(real_db, name):
+    """The answer box read '16–45%', the chart's caption and the citation '16%–45%': a witness
+    quoting one against the other would seem to contradict the page. One form everywhere."""
+    f = FILTERS[name]
+    h, (ans, readings) = queries.headline(real_db, f), answer.of(real_db, f)
+    words = [narrative.answer_sentence(ans), narrative.cite_answer(ans, h, "https://example.org/")]
+    words += [narrative.cite_labelled(h, "https://example.org/"), *narrative.takeaways(h)]
+    words += [narrative.cite_type(h, t.code, "https://example.org/") for t in h.labelled_by_type]
+    words += [charts.alt_text(fig) for fig in every_chart(real_db, f).values()]
+    cells = [
+        tables.labelled_by_type(h),
+        tables.readings(readings),
+        tables.who_labels(queries.who_labels(real_db, f), real_db.package),
+    ]
+    words += [str(v) for t in cells for v in t.to_numpy().ravel()]
+    assert [w for w in words if "95% CI" in w] or name == "empty"
+    assert not [w for w in words if re.search(r"\d%–\d", w)]

@@ -112,7 +112,7 @@ def test_cite_labelled(db):
     s = h.labelled
     assert text.startswith(
         f"Of {h.n} incidents ({h.filter_words}), {s.k} "
-        f"({pct(s.share)}, 95% CI {pct(s.low)}–{pct(s.high)}) were publicly labelled MSP"
+        f"({pct(s.share)}, 95% CI {s.low * 100:.0f}–{s.high * 100:.0f}%) were publicly labelled MSP"
     )
     assert text.endswith(
         f"IncidentLens dataset v{h.version} (accessed 2026-01-02), https://example.org/?years=2019-2021."
@@ -134,7 +134,7 @@ def test_cite_type(db, code, subject):
     h = queries.headline(db, Filters())
     s = h.labelled_share(code)
     text = narrative.cite_type(h, code, "https://example.org/", today=dt.date(2026, 1, 2))
-    ci = f"{pct(s.share)}, 95% CI {pct(s.low)}–{pct(s.high)}"
+    ci = f"{pct(s.share)}, 95% CI {s.low * 100:.0f}–{s.high * 100:.0f}%"
     assert text.startswith(
         f"Of {h.labelled.k} incidents publicly labelled MSP attacks (all incidents), {s.k} ({ci}) involved {subject}."
     )
@@ -344,7 +344,7 @@ def test_one_labelled_incident_of_two_reads_in_the_singular(db):
     assert lines[0].startswith("1 of 2 incidents in view (50%) was called an MSP attack")
     assert lines[1].startswith("Of that one, 0 (") and "0 (0%) were managed-IT providers" in lines[1]
     cite = narrative.cite_labelled(h, "https://x.test/")
-    assert "1 (50%, 95% CI 9%–91%) was publicly labelled an MSP attack by at least one source." in cite
+    assert "1 (50%, 95% CI 9–91%) was publicly labelled an MSP attack by at least one source." in cite
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from incidentlens.present.format import date_as_known, quarter
 from incidentlens.present.narrative import incidents as _incidents
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
-from incidentlens.query.stats import SMALL_SAMPLE
+from incidentlens.query.stats import SMALL_SAMPLE, interval
 
 # Colours (Okabe–Ito, grey for "unknown") and labels come from data/datapackage.json.
 FONT = "Liberation Sans, Arial, sans-serif"
@@ -180,7 +180,7 @@ def _labelled_summary(h: Headline) -> str:
     msp = h.labelled_share("msp")
     first = (
         f"Of {narrative.labelled_attacks(n)}, {msp.k} ({_pct(msp.share)}, 95% CI "
-        f"{_pct(msp.low)}–{_pct(msp.high)}) involved a provider assessed as an MSP."
+        f"{interval(msp.low, msp.high)}) involved a provider assessed as an MSP."
     )
     others = sorted(
         (t for t in h.labelled_by_type if t.code not in ("msp", "unknown") and t.share.k), key=lambda t: -t.share.k

@@ -21,7 +21,7 @@ from incidentlens.present import narrative
 from incidentlens.query.compare import Comparison
 from incidentlens.query.policy import WINDOW_YEARS, Windows
 from incidentlens.query.queries import OTHER_LABELS
-from incidentlens.query.stats import signed_points
+from incidentlens.query.stats import interval, signed_points
 
 EMPTY = "—"
 NO_NAME = "no name given"
@@ -83,7 +83,7 @@ def share_cell(k: int, share: float | None, low: float | None, high: float | Non
     """'3 (25%, 95% CI 9–53%)' for a table cell; a dash when the base is empty."""
     if share is None or pd.isna(share):
         return EMPTY
-    return f"{k} ({pct(share)}, 95% CI {pct(low)}–{pct(high)})"
+    return f"{k} ({pct(share)}, 95% CI {interval(low, high)})"
 
 
 def points(diff: float | None) -> str:

@@ -8,7 +8,7 @@ from incidentlens import links
 from incidentlens.data.schema import load_package
 from incidentlens.query.answer import Answer, Reading, span
 from incidentlens.query.queries import Headline
-from incidentlens.query.stats import Share
+from incidentlens.query.stats import Share, interval
 
 
 def _managed() -> tuple[str, ...]:
@@ -133,7 +133,7 @@ def _source(h: Headline, permalink: str, today: dt.date | None) -> str:
 def _ci(share) -> str:
     if share.share is None:
         return "n/a"
-    return f"{_pct(share.share)}, 95% CI {_pct(share.low)}–{_pct(share.high)}"
+    return f"{_pct(share.share)}, 95% CI {interval(share.low, share.high)}"
 
 
 def cite_labelled(h: Headline, permalink: str, today: dt.date | None = None) -> str:
@@ -198,7 +198,7 @@ def _n_pct(s: Share) -> str:
     """'9 (29%, 95% CI 16–47%)': the count first, never truncated; zero counts kept."""
     if s.share is None or s.low is None or s.high is None:
         return f"{s.k}"
-    return f"{s.k} ({s.share * 100:.0f}%, 95% CI {s.low * 100:.0f}–{s.high * 100:.0f}%)"
+    return f"{s.k} ({_pct(s.share)}, 95% CI {interval(s.low, s.high)})"
 
 
 def answer_sentence(a: Answer) -> str:

@@ -29,7 +29,7 @@ from incidentlens.present.format import (
 )
 from incidentlens.query.answer import Reading
 from incidentlens.query.queries import Headline
-from incidentlens.query.stats import SMALL_SAMPLE, Share
+from incidentlens.query.stats import SMALL_SAMPLE, Share, interval
 
 CALLED, WAS = "What sources called it", "What it was"
 SEP = "\x1f"  # joins a list's codes into one key (no code holds it)
@@ -37,7 +37,7 @@ SEP = "\x1f"  # joins a list's codes into one key (no code holds it)
 
 def labelled_by_type(h: Headline) -> pd.DataFrame:
     """The Overview key chart as a table: per assessed type, its share of the labelled-MSP
-    incidents, written as the page writes it ("28%", "16%–45%") rather than as 0.2813."""
+    incidents, written as the page writes it ("28%", "16–45%") rather than as 0.2813."""
     return pd.DataFrame(
         [
             {
@@ -82,8 +82,8 @@ def _ci(df: pd.DataFrame) -> pd.Series:
 
 
 def _interval(share: float | None, low: float | None, high: float | None) -> str:
-    """'16%–45%', or a dash for an empty base (no share, no bounds)."""
-    return EMPTY if share is None or pd.isna(share) else f"{pct(low)}–{pct(high)}"
+    """'16–45%', or a dash for an empty base (no share, no bounds)."""
+    return EMPTY if share is None or pd.isna(share) else interval(low, high)
 
 
 def _once_each(values: pd.Series, words: Callable[[Any], str]) -> pd.Series:

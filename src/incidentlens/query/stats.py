@@ -38,7 +38,7 @@ class Share:
         """'42% (95% CI 30–55%)', or 'n/a' for an empty base."""
         if self.share is None or self.low is None or self.high is None:
             return "n/a"
-        return f"{self.share * 100:.{digits}f}% (95% CI {self.low * 100:.{digits}f}–{self.high * 100:.{digits}f}%)"
+        return f"{self.share * 100:.{digits}f}% (95% CI {interval(self.low, self.high, digits)})"
 
 
 def share(k: int, n: int) -> Share:
@@ -91,6 +91,14 @@ class Difference:
             "high": self.high,
             "small_sample": self.small_sample,
         }
+
+
+def interval(low: float | None, high: float | None, digits: int = 0) -> str:
+    """'16–45%': every page, table, image and brief writes a share's 95% interval this way, so that
+    a figure quoted from any of them reads the same; 'n/a' without bounds."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "n/a"
+    return f"{low * 100:.{digits}f}–{high * 100:.{digits}f}%"
 
 
 def signed_points(x: float) -> str:

@@ -8,7 +8,7 @@ from incidentlens.data.database import Database
 from incidentlens.present import format
 from incidentlens.query import compare, queries
 from incidentlens.query.filters import Filters
-from incidentlens.query.stats import SMALL_SAMPLE
+from incidentlens.query.stats import SMALL_SAMPLE, interval
 from incidentlens.ui import plain
 
 SECTIONS = ("From label to reality", "Who says MSP", "Over time", "Where and whom", "Compare two groups")
@@ -145,8 +145,8 @@ def comparison(db: Database, f: Filters) -> None:
     m1, m2, m3 = st.columns(3)
     for col, name, side, words in ((m1, "A", diff.a, result.a_words), (m2, "B", diff.b, result.b_words)):
         col.metric(f"Group {name}", format.pct(side.share), help=plain(words))
-        interval = "" if side.low is None else f" · 95% CI {format.pct(side.low)}–{format.pct(side.high)}"
-        col.caption(f"{side.k} of {side.n}{interval}  \n{plain(words)}")
+        ci = "" if side.low is None else f" · 95% CI {interval(side.low, side.high)}"
+        col.caption(f"{side.k} of {side.n}{ci}  \n{plain(words)}")
     m3.metric("Difference A − B", format.points(diff.diff), help="95% interval by Newcombe's hybrid score method")
     problem = format.comparison_problem(result)
     if problem:
