@@ -59,6 +59,10 @@ def with_furniture(fig: go.Figure, source_line: str, note: str = "", width: int 
     place of the chart's room above the plot, so the plot keeps its height on the page.
     Renders the figure once (SVG) to measure where plotly put the plot area."""
     out = go.Figure(fig)
+    if out.layout.legend.yanchor == "bottom" and (out.layout.legend.y or 0) >= 1:
+        # A legend over the plot (charts.LEGEND_ABOVE) would meet the title block; an image is
+        # wide enough to keep it at the right.
+        out.update_layout(legend={"orientation": "v", "x": 1.01, "y": 1, "yanchor": "top"})
     text_width = width - 2 * PAD
     title = wrap(title_of(fig), TITLE_SIZE, text_width)
     subtitle = wrap(subtitle_of(fig), SUBTITLE_SIZE, text_width) if subtitle_of(fig) else []
