@@ -34,6 +34,7 @@ EXPECTED = {
     "server.maxUploadSize": 1,
     "server.allowedHosts": ["localhost", "127.0.0.1", "::1"],
     "browser.gatherUsageStats": False,
+    "theme.base": "light",
 }
 
 

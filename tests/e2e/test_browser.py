@@ -233,6 +233,24 @@ def test_a_link_to_a_renamed_section_opens_it_and_shows_its_new_name(page: Page,
     assert "section=Who+says+MSP" in page.url and "country=US" in page.url
 
 
+LIGHTNESS = """el => { const [r, g, b] = getComputedStyle(el).backgroundColor.match(/\\d+/g).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; }"""
+
+
+def test_a_reader_in_dark_mode_sees_the_charts_on_a_light_page(browser, base_url):
+    """The charts draw a white plot (as the images and the brief do); with the reader's system in
+    dark mode the page turned dark around them and each plot sat as a white block."""
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}/")
+        page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=TIMEOUT)
+        assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+        assert page.get_by_test_id("stApp").evaluate(LIGHTNESS) > 0.9
+    finally:
+        context.close()
+
+
 CUT_LABELS = """() => [...document.querySelectorAll('[data-testid=stMain] button')].flatMap(b =>
   [b, ...b.querySelectorAll('*')].filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1)
    .map(() => b.innerText))"""
