@@ -196,9 +196,7 @@ def label_credit(source) -> str:
 
 def _n_pct(s: Share) -> str:
     """'9 (29%, 95% CI 16–47%)': the count first, never truncated; zero counts kept."""
-    if s.share is None or s.low is None or s.high is None:
-        return f"{s.k}"
-    return f"{s.k} ({_pct(s.share)}, 95% CI {interval(s.low, s.high)})"
+    return f"{s.k}" if s.share is None else f"{s.k} ({_ci(s)})"
 
 
 def answer_sentence(a: Answer) -> str:
